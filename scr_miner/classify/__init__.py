@@ -1,0 +1,1 @@
+"""Classify: texts in, ``Label``s out (themes, scores, agencies, pairs, evidence). Knows no PDFs."""

@@ -1,0 +1,109 @@
+"""Score predicted themes against a gold file: per-theme P/R/F1, micro and macro, with 95%
+bootstrap intervals (passages resampled with replacement, fixed seed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from scr_miner.classify.themes import AGENCY_IDS, THEME_IDS
+from scr_miner.errors import error
+
+BOOTSTRAP_ROUNDS = 1000
+SEED = 7
+
+
+def read_gold(path: Path) -> list[dict]:
+    """Read and validate a gold file: ids, text, theme ids and agency pairs per the taxonomy."""
+    if not path.exists():
+        raise error("E001", path=path)
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text, themes, pairs = record["text"], record["themes"], record.get("pairs", [])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise error("E030", path=path, line=number, reason=str(exc)) from None
+        if not isinstance(text, str) or not isinstance(themes, list):
+            raise error("E030", path=path, line=number, reason="text must be str, themes a list")
+        bad = [t for t in themes if t not in THEME_IDS]
+        bad += [p.get(k) for p in pairs for k in ("from", "to") if p.get(k) not in AGENCY_IDS]
+        bad += [p.get("theme") for p in pairs if p.get("theme") not in THEME_IDS]
+        if bad:
+            raise error("E030", path=path, line=number, reason=f"unknown ids {bad}")
+        records.append(record)
+    return records
+
+
+def binarise(theme_lists: list[list[str]]) -> np.ndarray:
+    """(passages × themes) 0/1 matrix."""
+    y = np.zeros((len(theme_lists), len(THEME_IDS)), dtype=np.int8)
+    for i, themes in enumerate(theme_lists):
+        for theme in themes:
+            y[i, THEME_IDS.index(theme)] = 1
+    return y
+
+
+def _counts(gold: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tp = (gold & pred).sum(axis=0)
+    fp = ((1 - gold) & pred).sum(axis=0)
+    fn = (gold & (1 - pred)).sum(axis=0)
+    return tp, fp, fn
+
+
+def _f1(tp: float, fp: float, fn: float) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else 0.0
+
+
+def point_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Micro and macro F1 (macro over themes present in the gold set)."""
+    tp, fp, fn = _counts(gold, pred)
+    present = gold.sum(axis=0) > 0
+    per = [_f1(tp[j], fp[j], fn[j]) for j in range(gold.shape[1]) if present[j]]
+    return {"micro_f1": _f1(tp.sum(), fp.sum(), fn.sum()),
+            "macro_f1": float(np.mean(per)) if per else 0.0}
+
+
+def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS) -> dict:
+    """Per-theme and overall scores, each F1 with a 95% bootstrap interval."""
+    gold, pred = gold.astype(np.int8), pred.astype(np.int8)
+    tp, fp, fn = _counts(gold, pred)
+    rng = np.random.default_rng(SEED)
+    samples = [rng.integers(0, len(gold), len(gold)) for _ in range(rounds)]
+    boot_theme = np.zeros((rounds, gold.shape[1]))
+    boot_micro, boot_macro = np.zeros(rounds), np.zeros(rounds)
+    for r, idx in enumerate(samples):
+        g, p = gold[idx], pred[idx]
+        btp, bfp, bfn = _counts(g, p)
+        boot_theme[r] = [_f1(btp[j], bfp[j], bfn[j]) for j in range(gold.shape[1])]
+        scores = point_scores(g, p)
+        boot_micro[r], boot_macro[r] = scores["micro_f1"], scores["macro_f1"]
+
+    def interval(values: np.ndarray) -> list[float]:
+        return [round(float(np.percentile(values, 2.5)), 4),
+                round(float(np.percentile(values, 97.5)), 4)]
+
+    per_theme = {}
+    for j, theme in enumerate(THEME_IDS):
+        precision = tp[j] / (tp[j] + fp[j]) if tp[j] + fp[j] else 0.0
+        recall = tp[j] / (tp[j] + fn[j]) if tp[j] + fn[j] else 0.0
+        per_theme[theme] = {
+            "support": int(gold[:, j].sum()),
+            "precision": round(float(precision), 4),
+            "recall": round(float(recall), 4),
+            "f1": round(_f1(tp[j], fp[j], fn[j]), 4),
+            "f1_95ci": interval(boot_theme[:, j]),
+        }
+    overall = point_scores(gold, pred)
+    return {
+        "passages": int(len(gold)),
+        "micro_f1": round(overall["micro_f1"], 4),
+        "micro_f1_95ci": interval(boot_micro),
+        "macro_f1": round(overall["macro_f1"], 4),
+        "macro_f1_95ci": interval(boot_macro),
+        "per_theme": per_theme,
+    }

@@ -1,0 +1,183 @@
+"""The trained theme model: load (checksums first, never unpickling), score, and label texts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from scr_miner.classify.agencies import agencies_in, pairs_in
+from scr_miner.classify.embed import StaticEmbedder, file_sha256
+from scr_miner.classify.features import feature_matrix, passage_unit, sentence_units
+from scr_miner.classify.nlp import make_nlp
+from scr_miner.classify.themes import THEME_IDS, models_dir
+from scr_miner.errors import error
+from scr_miner.records import Evidence, Label
+
+MODEL_FILES = ("themes.yml", "model.json", "theme_model.npz", "static_embeddings.npz")
+MANIFEST = "MANIFEST.sha256"
+PASSAGE_SPLIT = re.compile(r"\n\s*\n|\n(?=\s*\d{1,2}\.\d{1,3}\s)")
+
+
+def verify_manifest(directory: Path) -> dict[str, str]:
+    """Check every model file against ``MANIFEST.sha256``; return {file: sha256}."""
+    manifest_path = directory / MANIFEST
+    if not manifest_path.exists():
+        raise error("E011", path=manifest_path)
+    try:
+        expected = {name.strip(): digest for digest, name in
+                    (line.split(maxsplit=1) for line in manifest_path.read_text().splitlines()
+                     if line.strip())}
+    except ValueError as exc:
+        raise error("E012", path=manifest_path, reason=str(exc)) from None
+    for name in MODEL_FILES:
+        path = directory / name
+        if not path.exists():
+            raise error("E011", path=path)
+        found = file_sha256(path)
+        if expected.get(name) != found:
+            raise error("E010", path=path, expected=expected.get(name, "(not listed)"), found=found)
+    return expected
+
+
+def write_manifest(directory: Path) -> None:
+    """Write ``MANIFEST.sha256`` for the model files in ``directory``."""
+    lines = [f"{file_sha256(directory / name)}  {name}" for name in MODEL_FILES]
+    (directory / MANIFEST).write_text("\n".join(lines) + "\n")
+
+
+@dataclass
+class ThemeModel:
+    """Per-theme logistic models over shared features, with per-theme thresholds."""
+
+    coef: np.ndarray  # (themes, features)
+    intercept: np.ndarray  # (themes,)
+    thresholds: np.ndarray  # (themes,)
+    idf: np.ndarray
+    embedder: StaticEmbedder
+    info: dict
+    themes_path: str
+
+    @property
+    def version(self) -> str:
+        """Model version string, recorded with every label in the database."""
+        return str(self.info["model_version"])
+
+    def probabilities(self, units: list) -> np.ndarray:
+        """Theme probabilities, one row per unit."""
+        if not units:
+            return np.zeros((0, len(THEME_IDS)), dtype=np.float32)
+        x = feature_matrix(units, self.idf, self.embedder)
+        logits = np.asarray(x @ self.coef.T) + self.intercept
+        return 1 / (1 + np.exp(-logits))
+
+    def label_docs(self, docs: list) -> list[Label]:
+        """Labels for already-parsed passage docs."""
+        probs = self.probabilities([passage_unit(d) for d in docs])
+        labels = []
+        for doc, row in zip(docs, probs, strict=True):
+            themes = self._assigned(doc, row)
+            labels.append(
+                Label(
+                    themes=themes,
+                    scores={t: float(p) for t, p in zip(THEME_IDS, row, strict=True)},
+                    agencies=agencies_in(doc),
+                    pairs=pairs_in(doc, themes) if themes else [],
+                    evidence=self._evidence(doc, themes),
+                )
+            )
+        return labels
+
+    def _assigned(self, doc, row: np.ndarray) -> list[str]:  # noqa: ANN001
+        themes = [t for t, p, thr in zip(THEME_IDS, row, self.thresholds, strict=True) if p >= thr]
+        # "The school shared its concerns the same day" is good practice, never not-shared: a
+        # failure to share needs a negated or "unaware" sentence somewhere in the passage.
+        if "not-shared" in themes and not any(s._.negated for s in doc.sents):
+            themes.remove("not-shared")
+        return themes
+
+    def _evidence(self, doc, themes: list[str]) -> list[Evidence]:  # noqa: ANN001
+        if not themes:
+            return []
+        units = sentence_units(doc)
+        if len(units) == 1:
+            return [Evidence(t, units[0].text.strip()) for t in themes]
+        probs = self.probabilities(units)
+        return [
+            Evidence(t, units[int(np.argmax(probs[:, THEME_IDS.index(t)]))].text.strip())
+            for t in themes
+        ]
+
+    def label_texts(self, texts: list[str], batch_size: int = 256) -> list[Label]:
+        """Labels for passage texts."""
+        nlp = make_nlp(self.themes_path)
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
+        return self.label_docs(docs)
+
+    def label_records(self, texts: list[str]) -> list[Label]:
+        """Labels for records that may hold many paragraphs: themes are the union of passages."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        for index, text in enumerate(texts):
+            parts = [p.strip() for p in PASSAGE_SPLIT.split(text or "") if p and p.strip()]
+            for part in parts or [""]:
+                pieces.append(part)
+                owners.append(index)
+        labels = self.label_texts(pieces)
+        return [merge_labels([lb for lb, o in zip(labels, owners, strict=True) if o == i])
+                for i in range(len(texts))]
+
+
+def merge_labels(labels: list[Label]) -> Label:
+    """Union of themes, agencies, pairs and evidence; the maximum score per theme."""
+    merged = Label(themes=[], scores={t: 0.0 for t in THEME_IDS}, agencies=[])
+    for label in labels:
+        merged.themes += [t for t in label.themes if t not in merged.themes]
+        merged.agencies += [a for a in label.agencies if a not in merged.agencies]
+        merged.pairs += [p for p in label.pairs if p not in merged.pairs]
+        merged.evidence += [e for e in label.evidence if e.theme not in
+                            {x.theme for x in merged.evidence}]
+        for theme, score in label.scores.items():
+            merged.scores[theme] = max(merged.scores[theme], score)
+    merged.themes.sort(key=THEME_IDS.index)
+    return merged
+
+
+def load_model(directory: Path | None = None) -> ThemeModel:
+    """Load a model directory after verifying its manifest. Never unpickles."""
+    directory = Path(directory or models_dir())
+    verify_manifest(directory)
+    try:
+        info = json.loads((directory / "model.json").read_text())
+        with np.load(directory / "theme_model.npz", allow_pickle=False) as arrays:
+            coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
+        with np.load(directory / "static_embeddings.npz", allow_pickle=False) as arrays:
+            table = arrays["table"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise error("E012", path=directory, reason=str(exc)) from None
+    thresholds = np.array([info["thresholds"][t] for t in THEME_IDS], dtype=np.float32)
+    return ThemeModel(coef, intercept, thresholds, idf, StaticEmbedder(table), info,
+                      str(directory / "themes.yml"))
+
+
+@lru_cache(maxsize=2)
+def default_model(directory: str | None = None) -> ThemeModel:
+    """The model, loaded once per process."""
+    return load_model(Path(directory) if directory else None)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Yield lists of up to ``size`` items (constant memory over a stream)."""
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

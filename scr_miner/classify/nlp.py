@@ -1,0 +1,107 @@
+"""The spaCy pipeline: blank English, sentencizer, lookup lemmatizer, and two components of ours.
+
+- ``scr_cues`` finds each theme's cue phrases by lemma and notes whether the sentence is negated.
+- ``scr_agencies`` finds agencies by their names and abbreviations (a PhraseMatcher gazetteer).
+
+Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")`` works.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from scr_miner.classify.themes import Vocabulary, load_vocabulary
+
+NEGATORS = {
+    "not", "no", "never", "nobody", "none", "neither", "nor", "without", "fail", "unaware",
+    "lack", "absent", "nothing", "unable", "omit", "miss", "neglect", "nowhere", "noone",
+}
+Doc.set_extension("cue_hits", default=None, force=True)
+Span.set_extension("negated", getter=lambda s: any(t.lemma_.lower() in NEGATORS for t in s),
+                   force=True)
+
+
+@lru_cache(maxsize=1)
+def _lemmatizer_only() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def lemmatise(text: str) -> list[str]:
+    """Lower-cased lemmas of ``text`` as the pipeline sees them (for building patterns)."""
+    return [t.lemma_.lower() for t in _lemmatizer_only()(text)]
+
+
+class CueMatcher:
+    """Finds theme cue phrases by lemma and records (theme, sentence index, negated)."""
+
+    def __init__(self, nlp: Language, vocabulary: Vocabulary) -> None:
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        for theme in vocabulary.themes:
+            patterns = [nlp.make_doc(" ".join(lemmatise(cue))) for cue in theme["cues"]]
+            self.matcher.add(theme["id"], patterns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        # Match on lemmas: copy each token's lemma into NORM, which PhraseMatcher can use.
+        for token in doc:
+            token.norm_ = token.lemma_.lower()
+        sent_starts = [s.start for s in doc.sents]
+        negated = [s._.negated for s in doc.sents]
+        hits = []
+        for match_id, start, _end in self.matcher(doc):
+            index = max(i for i, s in enumerate(sent_starts) if s <= start)
+            hits.append((doc.vocab.strings[match_id], index, negated[index]))
+        doc._.cue_hits = hits
+        return doc
+
+
+class AgencyMatcher:
+    """Finds agency mentions; puts them in ``doc.spans['agencies']`` labelled by agency id."""
+
+    def __init__(self, nlp: Language, vocabulary: Vocabulary) -> None:
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for agency in vocabulary.agencies:
+            names = set(agency["names"]) | {agency["label"].lower()}
+            self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [
+            Span(doc, start, end, label=match_id)
+            for match_id, start, end in self.matcher(doc)
+        ]
+        doc.spans["agencies"] = filter_spans(spans)
+        return doc
+
+
+@Language.factory("scr_cues", default_config={"themes_path": None})
+def make_cue_matcher(nlp: Language, name: str, themes_path: str | None) -> CueMatcher:
+    """Factory for the ``scr_cues`` component."""
+    return CueMatcher(nlp, load_vocabulary(Path(themes_path) if themes_path else None))
+
+
+@Language.factory("scr_agencies", default_config={"themes_path": None})
+def make_agency_matcher(nlp: Language, name: str, themes_path: str | None) -> AgencyMatcher:
+    """Factory for the ``scr_agencies`` component."""
+    return AgencyMatcher(nlp, load_vocabulary(Path(themes_path) if themes_path else None))
+
+
+@lru_cache(maxsize=2)
+def make_nlp(themes_path: str | None = None) -> Language:
+    """The full pipeline, built once per process."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.add_pipe("scr_cues", config={"themes_path": themes_path})
+    nlp.add_pipe("scr_agencies", config={"themes_path": themes_path})
+    nlp.max_length = 2_000_000
+    return nlp

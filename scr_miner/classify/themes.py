@@ -1,0 +1,88 @@
+"""The theme and agency vocabulary: ``models/themes.yml``, checked against the taxonomy contract."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from scr_miner.errors import error
+
+# The fixed contract of ../shared/taxonomy.md (v1). Order is the column order of model arrays.
+THEME_IDS: tuple[str, ...] = (
+    "not-shared", "transfer-gap", "no-feedback", "not-sought", "not-acted-on", "misunderstood",
+    "voice-unheard", "no-overview", "meeting-gap", "escalation-gap", "not-recorded",
+    "consent-confidentiality", "systems-access", "effective-sharing",
+)
+AGENCY_IDS: tuple[str, ...] = (
+    "police", "childrens-social-care", "health-visiting", "gp", "midwifery", "hospital",
+    "ambulance", "school", "camhs", "adult-mental-health", "substance-misuse", "probation",
+    "youth-justice", "housing", "adult-social-care", "domestic-abuse-service", "marac",
+    "voluntary-sector",
+)
+FAILURE_THEMES = tuple(t for t in THEME_IDS if t != "effective-sharing")
+
+
+def models_dir() -> Path:
+    """Where models live: ``$SCR_MINER_MODELS`` or the repository's ``models/``."""
+    env = os.environ.get("SCR_MINER_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Themes and agencies as configured in ``themes.yml``."""
+
+    taxonomy_version: str
+    themes_version: str
+    themes: tuple[dict, ...]
+    agencies: tuple[dict, ...]
+
+    def theme(self, theme_id: str) -> dict:
+        """The configuration of one theme, or an E004 error for an unknown id."""
+        for theme in self.themes:
+            if theme["id"] == theme_id:
+                return theme
+        raise error("E004", theme=theme_id, known=", ".join(THEME_IDS))
+
+
+def check_theme_id(theme_id: str) -> str:
+    """Return ``theme_id`` if it is in the contract, else raise E004."""
+    if theme_id not in THEME_IDS:
+        raise error("E004", theme=theme_id, known=", ".join(THEME_IDS))
+    return theme_id
+
+
+def check_agency_id(agency_id: str) -> str:
+    """Return ``agency_id`` if it is in the contract, else raise E005."""
+    if agency_id not in AGENCY_IDS:
+        raise error("E005", agency=agency_id, known=", ".join(AGENCY_IDS))
+    return agency_id
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    """Load and validate ``themes.yml``: every contract id present, nothing extra."""
+    path = path or models_dir() / "themes.yml"
+    if not path.exists():
+        raise error("E011", path=path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        themes = tuple(data["themes"])
+        agencies = tuple(data["agencies"])
+        theme_ids = [t["id"] for t in themes]
+        agency_ids = [a["id"] for a in agencies]
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        raise error("E014", path=path, reason=f"{exc.__class__.__name__}: {exc}") from None
+    if sorted(theme_ids) != sorted(THEME_IDS):
+        raise error("E014", path=path, reason="theme ids differ from taxonomy contract v1")
+    if sorted(agency_ids) != sorted(AGENCY_IDS):
+        raise error("E014", path=path, reason="agency ids differ from taxonomy contract v1")
+    ordered = tuple(sorted(themes, key=lambda t: THEME_IDS.index(t["id"])))
+    return Vocabulary(
+        str(data.get("taxonomy_version", "1")), str(data.get("themes_version", "0")),
+        ordered, agencies,
+    )

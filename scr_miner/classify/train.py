@@ -1,0 +1,135 @@
+"""Train the theme model from ``models/training/*.jsonl``, reproducibly (fixed seeds)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from scr_miner import __version__
+from scr_miner.classify.embed import MINILM_NAME, StaticEmbedder, distil_static_table
+from scr_miner.classify.features import feature_matrix, idf_from, passage_unit
+from scr_miner.classify.model import write_manifest
+from scr_miner.classify.nlp import make_nlp
+from scr_miner.classify.themes import THEME_IDS, load_vocabulary
+from scr_miner.errors import error
+
+SEED = 13
+C = 4.0
+
+
+def read_jsonl_labelled(path: Path) -> list[dict]:
+    """Read labelled passages ({"text", "themes", ...}) with clear errors for bad lines."""
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text, themes = record["text"], record["themes"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise error("E020", path=path, line=number, reason=str(exc)) from None
+        unknown = [t for t in themes if t not in THEME_IDS]
+        if unknown or not isinstance(text, str):
+            raise error("E020", path=path, line=number, reason=f"unknown themes {unknown}")
+        records.append(record)
+    return records
+
+
+def training_records(directory: Path) -> list[dict]:
+    """All training passages under ``directory/training``, de-duplicated, in a fixed order."""
+    records: dict[str, dict] = {}
+    for path in sorted((directory / "training").glob("*.jsonl")):
+        for record in read_jsonl_labelled(path):
+            records.setdefault(record["text"].strip(), record)
+    return list(records.values())
+
+
+def label_matrix(records: list[dict]) -> np.ndarray:
+    """Binary (records × themes) matrix."""
+    y = np.zeros((len(records), len(THEME_IDS)), dtype=np.int8)
+    for i, record in enumerate(records):
+        for theme in record["themes"]:
+            y[i, THEME_IDS.index(theme)] = 1
+    return y
+
+
+def _fit_one(x, y: np.ndarray) -> LogisticRegression:  # noqa: ANN001
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear",
+                               random_state=SEED)
+    return model.fit(x, y)
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability cut-off that maximises F1 on out-of-fold predictions."""
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.arange(0.15, 0.9, 0.025):
+        pred = p >= threshold
+        tp = int((pred & (y == 1)).sum())
+        f1 = 2 * tp / max(1, int(pred.sum()) + int(y.sum()))
+        if f1 > best_f1:
+            best, best_f1 = float(threshold), f1
+    return round(best, 3)
+
+
+def out_of_fold(x, y: np.ndarray, folds: int = 5) -> np.ndarray:  # noqa: ANN001
+    """Out-of-fold probabilities for every theme (for thresholds and honest CV scores)."""
+    oof = np.zeros(y.shape, dtype=np.float32)
+    for train_idx, test_idx in KFold(folds, shuffle=True, random_state=SEED).split(x):
+        for j in range(y.shape[1]):
+            if y[train_idx, j].sum() == 0:
+                continue
+            oof[test_idx, j] = _fit_one(x[train_idx], y[train_idx, j]).predict_proba(
+                x[test_idx])[:, 1]
+    return oof
+
+
+def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
+    """Train and write ``theme_model.npz``, ``model.json`` and the manifest. Returns model.json."""
+    vocabulary = load_vocabulary(directory / "themes.yml")
+    records = training_records(directory)
+    if static_table is None:
+        table_path = directory / "static_embeddings.npz"
+        if table_path.exists():
+            with np.load(table_path, allow_pickle=False) as arrays:
+                static_table = arrays["table"]
+        else:
+            static_table, _, _ = distil_static_table()
+            np.savez_compressed(table_path, table=static_table)
+    embedder = StaticEmbedder(static_table)
+    nlp = make_nlp(str(directory / "themes.yml"))
+    units = [passage_unit(d) for d in nlp.pipe([r["text"] for r in records], batch_size=256)]
+    idf = idf_from([u.lemmas for u in units])
+    x = feature_matrix(units, idf, embedder)
+    y = label_matrix(records)
+    oof = out_of_fold(x, y)
+    thresholds = {t: best_threshold(y[:, j], oof[:, j]) for j, t in enumerate(THEME_IDS)}
+    models = [_fit_one(x, y[:, j]) for j in range(len(THEME_IDS))]
+    coef = np.vstack([m.coef_[0] for m in models]).astype(np.float32)
+    intercept = np.array([m.intercept_[0] for m in models], dtype=np.float32)
+    np.savez_compressed(directory / "theme_model.npz", coef=coef, intercept=intercept, idf=idf)
+    data_hash = hashlib.sha256(
+        "\n".join(r["text"] for r in records).encode("utf-8")
+    ).hexdigest()[:16]
+    info = {
+        "model_version": f"{vocabulary.themes_version}+{data_hash[:8]}",
+        "taxonomy_version": vocabulary.taxonomy_version,
+        "scr_miner_version": __version__,
+        "embedding_model": MINILM_NAME,
+        "themes": list(THEME_IDS),
+        "thresholds": thresholds,
+        "training_passages": len(records),
+        "training_per_theme": {t: int(y[:, j].sum()) for j, t in enumerate(THEME_IDS)},
+        "training_no_theme": int((y.sum(axis=1) == 0).sum()),
+        "training_data_sha256": data_hash,
+        "seed": SEED,
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+    (directory / "model.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_manifest(directory)
+    return info

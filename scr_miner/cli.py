@@ -1,0 +1,489 @@
+"""The ``scr-miner`` command line: thin functions that parse arguments, call stages, print results.
+
+Data goes to stdout (a table for people, or JSON with ``--json``); progress and errors go to
+stderr. Exit status: 0 all ok, 1 some files failed to ingest, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scr_miner import __version__
+from scr_miner.errors import ScrMinerError, error
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(
+    name="scr-miner",
+    help="Mine Serious Case Reviews for lessons about information sharing between agencies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
+ManifestOption = Annotated[
+    Path | None, typer.Option("--manifest", help="CSV whose rows override guessed metadata.")
+]
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn ``ScrMinerError`` into one line on stderr and exit status 2 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ScrMinerError as exc:
+            err.print(f"[red]error[/red][{exc.code}]: {exc.message}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: re-run the same command to resume")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    """The one output function: JSON on stdout, or the human rendering."""
+    if as_json:
+        out.print_json(json.dumps(data, default=str))
+    else:
+        human(data)
+
+
+def progress_bar(description: str) -> Progress:
+    """A progress bar on stderr."""
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=err, transient=False,
+    )
+
+
+def _open(db_path: Path, must_exist: bool = False):  # noqa: ANN202
+    from scr_miner.store.db import open_db
+
+    return open_db(db_path, must_exist=must_exist)
+
+
+def _require_paths(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.exists():
+            raise error("E001", path=path)
+
+
+# ---------------------------------------------------------------- ingest
+def do_ingest(paths: list[Path], db_path: Path, manifest: Path | None, jobs: int,
+              max_pages: int, time_budget: float) -> dict[str, Any]:
+    """Ingest files into the database; return a summary."""
+    import time
+
+    from scr_miner.ingest.batch import ingest_files, pdf_files
+    from scr_miner.ingest.metadata import read_manifest
+    from scr_miner.store.db import known_sha256, record_ingest_error, save_review
+
+    _require_paths(paths)
+    if manifest is not None:
+        _require_paths([manifest])
+    db = _open(db_path)
+    files = pdf_files(paths)
+    rows = read_manifest(manifest) if manifest else {}
+    summary: dict[str, Any] = {"files": len(files), "ok": 0, "skipped": 0, "failed": 0,
+                               "pages": 0, "passages": 0, "image_only_pages": 0, "errors": []}
+    started = time.perf_counter()
+    with progress_bar("ingest") as bar:
+        task = bar.add_task("ingest", total=len(files), rate="")
+        for outcome in ingest_files(files, known=known_sha256(db), manifest=rows, jobs=jobs,
+                                    max_pages=max_pages, budget=time_budget):
+            if outcome.skipped:
+                summary["skipped"] += 1
+            elif outcome.review is not None:
+                save_review(db, outcome.review)
+                summary["ok"] += 1
+                summary["pages"] += outcome.review.pages
+                summary["passages"] += len(outcome.review.passages)
+                summary["image_only_pages"] += len(outcome.review.image_only_pages)
+                for warning in outcome.review.warnings:
+                    err.print(f"warning: {outcome.path}: {warning}", highlight=False)
+            else:
+                record_ingest_error(db, str(outcome.path), outcome.sha256, outcome.code,
+                                    outcome.reason)
+                summary["failed"] += 1
+                summary["errors"].append({"file": str(outcome.path), "code": outcome.code,
+                                          "reason": outcome.reason})
+                err.print(f"[red]failed[/red]: {outcome.path}: {outcome.reason} ({outcome.code})",
+                          highlight=False)
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            bar.update(task, advance=1, rate=f"{summary['pages'] / elapsed:.0f} pages/s")
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def _print_ingest(summary: dict[str, Any]) -> None:
+    out.print(
+        f"files: {summary['ok']} ok, {summary['skipped']} unchanged, {summary['failed']} failed; "
+        f"{summary['pages']} pages, {summary['passages']} passages, "
+        f"{summary['image_only_pages']} image-only pages in {summary['seconds']}s"
+    )
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
+    db: DbOption = Path("scr.db"),
+    manifest: ManifestOption = None,
+    jobs: JobsOption = 2,
+    max_pages: Annotated[int, typer.Option(help="Refuse files with more pages.")] = 5000,
+    time_budget: Annotated[float, typer.Option(help="Seconds allowed per file.")] = 120.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Read review PDFs into passages with provenance (unchanged files are skipped)."""
+    summary = do_ingest(paths, db, manifest, jobs, max_pages, time_budget)
+    emit(summary, as_json, _print_ingest)
+    if summary["failed"]:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+# ---------------------------------------------------------------- classify
+def do_classify_db(db_path: Path) -> dict[str, Any]:
+    """Label every passage not yet labelled by the current model."""
+    import time
+
+    from scr_miner.classify.model import default_model
+    from scr_miner.classify.themes import load_vocabulary
+    from scr_miner.store.db import passages_to_classify, save_labels, seed_vocabulary, set_meta
+
+    db = _open(db_path, must_exist=True)
+    model = default_model()
+    vocabulary = load_vocabulary()
+    seed_vocabulary(db, vocabulary.themes, vocabulary.agencies)
+    todo = db.execute(
+        "select count(*) from passages where classified_with is null or classified_with != ?",
+        [model.version]).fetchone()[0]
+    started, done = time.perf_counter(), 0
+    with progress_bar("classify") as bar:
+        task = bar.add_task("classify", total=todo, rate="")
+        for batch in passages_to_classify(db, model.version):
+            labels = model.label_texts([text for _, text in batch])
+            save_labels(db, [(pid, lb) for (pid, _), lb in zip(batch, labels, strict=True)],
+                        model.version)
+            done += len(batch)
+            rate = done / max(time.perf_counter() - started, 1e-6)
+            bar.update(task, advance=len(batch), rate=f"{rate:.0f} passages/s")
+    set_meta(db, model_version=model.version, taxonomy_version=vocabulary.taxonomy_version)
+    return {"classified": done, "model_version": model.version,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+@app.command()
+@handle_errors
+def classify(
+    db: Annotated[Path | None, typer.Option("--db", help="Label ingested passages.")] = None,
+    input: Annotated[Path | None, typer.Option("--input", "-i",
+                                               help="JSONL of {id, text}; '-' for stdin.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="JSONL output; '-' for stdout.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Label passages with themes, agencies and who failed to tell whom."""
+    if db is None and input is None:
+        raise typer.BadParameter("give --db DB or --input IN.jsonl")
+    if input is not None:
+        from scr_miner.classify.model import default_model
+        from scr_miner.classify.stream import classify_stream
+
+        if str(input) != "-" and not input.exists():
+            raise error("E001", path=input)
+        model = default_model()
+        source = sys.stdin if str(input) == "-" else open(input, encoding="utf-8")  # noqa: SIM115
+        sink = sys.stdout if output is None or str(output) == "-" else open(  # noqa: SIM115
+            output, "w", encoding="utf-8")
+        try:
+            count = classify_stream(model, source, sink, str(input))
+        finally:
+            if source is not sys.stdin:
+                source.close()
+            if sink is not sys.stdout:
+                sink.close()
+        err.print(f"classified {count} records")
+        return
+    summary = do_classify_db(db)
+    emit(summary, as_json, lambda s: out.print(
+        f"classified {s['classified']} passages with model {s['model_version']} in {s['seconds']}s"))
+
+
+# ---------------------------------------------------------------- publish / run / serve
+def do_publish(db_path: Path, embeddings: bool = True) -> dict[str, Any]:
+    """Build FTS, views, recommendations and embeddings."""
+    from scr_miner.classify.model import default_model
+    from scr_miner.publish.site import passages_without_embeddings, publish
+
+    db = _open(db_path, must_exist=True)
+    info = default_model().info
+    todo = len(passages_without_embeddings(db, "all-MiniLM-L6-v2")) if embeddings else 0
+    with progress_bar("embed") as bar:
+        task = bar.add_task("embed", total=todo, rate="")
+        result = publish(db, info, embeddings=embeddings,
+                         progress=lambda n: bar.update(task, advance=n))
+    return result
+
+
+@app.command("publish")
+@handle_errors
+def publish_command(
+    db: DbOption = Path("scr.db"),
+    embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Prepare the database for serving: full-text index, embeddings, views."""
+    result = do_publish(db, embeddings)
+    emit(result, as_json, lambda r: out.print(
+        f"published: {r['embedded']} passages embedded, {r['recommendations']} recommendations"))
+
+
+@app.command()
+@handle_errors
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
+    db: DbOption = Path("scr.db"),
+    manifest: ManifestOption = None,
+    jobs: JobsOption = 2,
+    embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """The main job: ingest, classify and publish, resuming where a previous run stopped."""
+    summary = {"ingest": do_ingest(paths, db, manifest, jobs, 5000, 120.0)}
+    summary["classify"] = do_classify_db(db)
+    summary["publish"] = do_publish(db, embeddings)
+
+    def human(s: dict[str, Any]) -> None:
+        _print_ingest(s["ingest"])
+        out.print(f"classified {s['classify']['classified']} passages; "
+                  f"embedded {s['publish']['embedded']}")
+
+    emit(summary, as_json, human)
+    if summary["ingest"]["failed"]:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+@app.command()
+@handle_errors
+def serve(
+    db: DbOption = Path("scr.db"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    private: Annotated[bool, typer.Option(help="Serve drafts to logged-in users only.")] = False,
+    metadata: Annotated[Path, typer.Option(help="Datasette metadata file.")] = Path(
+        "metadata.yml"),
+) -> None:
+    """Serve the database with Datasette (read-only, with the scr-miner plugin)."""
+    from scr_miner.publish.serve import datasette_command
+
+    _open(db, must_exist=True)
+    command = datasette_command(db, port=port, host=host, private=private, metadata=metadata)
+    err.print(f"serving {db} at http://{host}:{port}/  (Ctrl+C to stop)")
+    os.execvp(command[0], command)
+
+
+# ---------------------------------------------------------------- search / export / report
+@app.command()
+@handle_errors
+def search(
+    query: Annotated[str, typer.Argument(help="A question or phrase.")],
+    db: DbOption = Path("scr.db"),
+    theme: Annotated[str | None, typer.Option(help="Only passages with this theme id.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only passages naming this agency id.")] = None,
+    year: Annotated[str | None, typer.Option(help="A year or range, e.g. 2015 or 2015-2020.")] = None,
+    review_type: Annotated[str | None, typer.Option("--type", help="SCR, CSPR, SAR, DHR, PFD.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Hybrid search (full-text and semantic, fused) over published passages."""
+    from dataclasses import asdict
+
+    from scr_miner.classify.themes import check_agency_id, check_theme_id
+    from scr_miner.export.search import Filters, hybrid
+
+    year_from, year_to = _year_range(year)
+    filters = Filters(theme=check_theme_id(theme) if theme else None,
+                      agency=check_agency_id(agency) if agency else None,
+                      year_from=year_from, year_to=year_to, review_type=review_type)
+    hits = hybrid(_open(db, must_exist=True), query, filters, limit)
+
+    def human(rows: list[dict]) -> None:
+        table = Table("#", "score", "review", "page", "para", "themes", "text", show_lines=True)
+        for i, h in enumerate(rows, 1):
+            table.add_row(str(i), f"{h['score']:.3f}", f"{h['title']} ({h['year']})",
+                          str(h["page"]), h["paragraph_number"] or "", ", ".join(h["themes"]),
+                          h["text"][:300])
+        out.print(table)
+
+    emit([asdict(h) for h in hits], as_json, human)
+
+
+def _year_range(year: str | None) -> tuple[int | None, int | None]:
+    if not year:
+        return None, None
+    try:
+        parts = [int(p) for p in year.split("-", 1)]
+    except ValueError:
+        raise typer.BadParameter(f"year must be YYYY or YYYY-YYYY, not {year!r}") from None
+    return parts[0], parts[-1]
+
+
+@app.command()
+@handle_errors
+def export(
+    theme: Annotated[str, typer.Option(help="Theme id of the training pack.")],
+    db: DbOption = Path("scr.db"),
+    format: Annotated[str, typer.Option("--format", "-f", help="md, html, csv or jsonl.")] = "md",
+    limit: Annotated[int, typer.Option(min=1, help="Excerpts in the pack.")] = 12,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="File to write (default stdout).")] = None,
+) -> None:
+    """Write a training pack of cited excerpts for one theme."""
+    from scr_miner.classify.themes import check_theme_id
+    from scr_miner.export.packs import FORMATS, render_pack
+
+    check_theme_id(theme)
+    if format not in FORMATS:
+        raise error("E021", fmt=format, known=", ".join(FORMATS))
+    text = render_pack(_open(db, must_exist=True), theme, format, limit)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+@handle_errors
+def report(
+    db: DbOption = Path("scr.db"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for figures and tables.")] = Path(
+        "report"),
+    as_json: JsonOption = False,
+) -> None:
+    """Write the corpus report: figures (PNG), tables (CSV) and a Markdown summary."""
+    from scr_miner.export.report import write_report
+
+    files = write_report(_open(db, must_exist=True), out_dir)
+    emit([str(f) for f in files], as_json, lambda fs: out.print("\n".join(fs)))
+
+
+# ---------------------------------------------------------------- model
+@app.command()
+@handle_errors
+def train(
+    models: Annotated[Path | None, typer.Option(help="Model folder (default models/).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild the theme model from models/training/*.jsonl (fixed seeds) and its model card."""
+    from scr_miner.classify.themes import models_dir
+    from scr_miner.classify.train import train as train_model
+
+    info = train_model(models or models_dir())
+    emit(info, as_json, lambda i: out.print(
+        f"trained model {i['model_version']} on {i['training_passages']} passages"))
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL: {text, themes, pairs}.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file."""
+    from scr_miner.classify.evaluate import binarise, evaluate as score, read_gold
+    from scr_miner.classify.model import default_model
+
+    records = read_gold(gold)
+    labels = default_model().label_texts([r["text"] for r in records])
+    result = score(binarise([r["themes"] for r in records]),
+                   binarise([lb.themes for lb in labels]))
+
+    def human(r: dict[str, Any]) -> None:
+        table = Table("theme", "support", "precision", "recall", "F1", "95% CI")
+        for theme, s in r["per_theme"].items():
+            table.add_row(theme, str(s["support"]), f"{s['precision']:.3f}",
+                          f"{s['recall']:.3f}", f"{s['f1']:.3f}",
+                          f"{s['f1_95ci'][0]:.2f}–{s['f1_95ci'][1]:.2f}")
+        out.print(table)
+        out.print(f"micro-F1 {r['micro_f1']:.3f} ({r['micro_f1_95ci'][0]:.3f}–"
+                  f"{r['micro_f1_95ci'][1]:.3f}); macro-F1 {r['macro_f1']:.3f} "
+                  f"({r['macro_f1_95ci'][0]:.3f}–{r['macro_f1_95ci'][1]:.3f}); "
+                  f"{r['passages']} passages")
+
+    emit(result, as_json, human)
+
+
+# ---------------------------------------------------------------- info / doctor
+@app.command()
+@handle_errors
+def info(db: DbOption = Path("scr.db"), as_json: JsonOption = False) -> None:
+    """Counts of reviews, pages, passages and themes in a database."""
+    from scr_miner.store.db import corpus_summary
+
+    summary = corpus_summary(_open(db, must_exist=True))
+
+    def human(s: dict[str, Any]) -> None:
+        out.print(f"{s['reviews']} reviews, {s['pages']} pages ({s['image_only_pages']} image "
+                  f"only), {s['passages']} passages ({s['classified_passages']} classified), "
+                  f"{s['ingest_errors']} ingest errors")
+        out.print("by type: " + ", ".join(f"{k} {v}" for k, v in s["reviews_by_type"].items()))
+        out.print("by theme: " + ", ".join(f"{k} {v}" for k, v in s["passages_by_theme"].items()))
+
+    emit(summary, as_json, human)
+
+
+@app.command()
+@handle_errors
+def doctor(as_json: JsonOption = False) -> None:
+    """Check the installation: versions, offline models and checksums, SQLite extensions."""
+    from scr_miner.doctor import run_checks
+
+    checks = run_checks()
+
+    def human(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            mark = "[green]ok[/green]" if row["ok"] else "[red]FAIL[/red]"
+            out.print(f"{mark}  {row['check']}: {row['detail']}", highlight=False)
+
+    emit(checks, as_json, human)
+    if not all(row["ok"] for row in checks if row.get("required", True)):
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Mine Serious Case Reviews for lessons about information sharing between agencies."""
+    if version:
+        out.print(f"scr-miner {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""Export: search, theme packs and reports for trainers and researchers."""

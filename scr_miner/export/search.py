@@ -1,0 +1,188 @@
+"""Search passages: full-text (BM25), semantic (MiniLM vectors, numpy), and both fused (RRF)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from scr_miner.classify.embed import MINILM_NAME, contextual_embedder
+
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+_cache_lock = threading.Lock()
+_matrix_cache: dict[tuple[str, float, int], tuple[list[str], np.ndarray]] = {}
+
+
+@dataclass
+class Filters:
+    """Optional filters shared by every kind of search."""
+
+    theme: str | None = None
+    agency: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    review_type: str | None = None
+    published_only: bool = True
+
+    def sql(self) -> tuple[str, list]:
+        """A where-clause fragment over ``passages p`` joined to ``reviews r``."""
+        clauses, params = [], []
+        if self.published_only:
+            clauses.append("r.published = 1")
+        if self.theme:
+            clauses.append("p.id in (select passage_id from passage_themes where theme_id = ?)")
+            params.append(self.theme)
+        if self.agency:
+            clauses.append("p.id in (select passage_id from passage_agencies where agency_id = ?)")
+            params.append(self.agency)
+        if self.year_from is not None:
+            clauses.append("r.year >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append("r.year <= ?")
+            params.append(self.year_to)
+        if self.review_type:
+            clauses.append("r.review_type = ?")
+            params.append(self.review_type)
+        return (" and ".join(clauses) or "1"), params
+
+
+@dataclass
+class Hit:
+    """One search result with its provenance."""
+
+    passage_id: str
+    score: float
+    text: str = ""
+    review_id: str = ""
+    title: str = ""
+    year: int | None = None
+    page: int | None = None
+    paragraph_number: str | None = None
+    pdf_link: str = ""
+    themes: list[str] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)  # method -> rank
+
+
+def fts_query(question: str) -> str:
+    """Turn free text into a safe FTS5 query: quoted terms joined with OR."""
+    terms = re.findall(r"\w+", question.lower())
+    stop = {"the", "a", "an", "of", "to", "and", "or", "in", "on", "was", "were", "is", "which",
+            "who", "what", "did", "not", "by", "for", "with", "from", "that", "be", "been"}
+    terms = [t for t in terms if t not in stop] or terms
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def fulltext(db: sqlite_utils.Database, question: str, filters: Filters, limit: int) -> list[Hit]:
+    """BM25-ranked passages for ``question``."""
+    query = fts_query(question)
+    if not query:
+        return []
+    where, params = filters.sql()
+    rows = db.execute(
+        f"""select p.id, bm25(passages_fts) from passages_fts
+            join passages p on p.rowid = passages_fts.rowid join reviews r on r.id = p.review_id
+            where passages_fts match ? and {where} order by bm25(passages_fts) limit ?""",
+        [query, *params, limit],
+    ).fetchall()
+    return [Hit(pid, -float(score)) for pid, score in rows]
+
+
+def _embedding_matrix(db: sqlite_utils.Database) -> tuple[list[str], np.ndarray]:
+    """All passage vectors as one matrix, cached until the database file changes."""
+    path = str(db.conn.execute("pragma database_list").fetchone()[2])
+    mtime = Path(path).stat().st_mtime if path else 0.0
+    count = db.execute("select count(*) from passage_embeddings").fetchone()[0]
+    key = (path, mtime, count)
+    with _cache_lock:
+        if key not in _matrix_cache:
+            rows = db.execute(
+                "select passage_id, vector from passage_embeddings where model = ?",
+                [MINILM_NAME]).fetchall()
+            ids = [r[0] for r in rows]
+            matrix = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+                      .reshape(len(rows), -1) if rows else np.zeros((0, 384), np.float32))
+            _matrix_cache.clear()
+            _matrix_cache[key] = (ids, matrix)
+        return _matrix_cache[key]
+
+
+def semantic_by_vector(db: sqlite_utils.Database, vector: np.ndarray, filters: Filters,
+                       limit: int, exclude: str | None = None) -> list[Hit]:
+    """Nearest passages to ``vector`` by cosine similarity, after filters."""
+    ids, matrix = _embedding_matrix(db)
+    if not ids:
+        return []
+    scores = matrix @ vector.astype(np.float32)
+    order = np.argsort(-scores)
+    where, params = filters.sql()
+    hits: list[Hit] = []
+    for start in range(0, len(order), 500):  # check filters on candidates, best first
+        chunk = [ids[i] for i in order[start:start + 500]]
+        marks = ",".join("?" * len(chunk))
+        allowed = {r[0] for r in db.execute(
+            f"select p.id from passages p join reviews r on r.id = p.review_id "
+            f"where p.id in ({marks}) and {where}", [*chunk, *params])}
+        for i in order[start:start + 500]:
+            if ids[i] in allowed and ids[i] != exclude:
+                hits.append(Hit(ids[i], float(scores[i])))
+                if len(hits) >= limit:
+                    return hits
+    return hits
+
+
+def semantic(db: sqlite_utils.Database, question: str, filters: Filters, limit: int) -> list[Hit]:
+    """Passages nearest in meaning to ``question``."""
+    vector = contextual_embedder().embed([question])[0]
+    return semantic_by_vector(db, vector, filters, limit)
+
+
+def more_like_this(db: sqlite_utils.Database, passage_id: str, filters: Filters,
+                   limit: int) -> list[Hit]:
+    """Passages nearest to an existing passage's stored vector."""
+    row = db.execute("select vector from passage_embeddings where passage_id = ?",
+                     [passage_id]).fetchone()
+    if row is None:
+        return []
+    return semantic_by_vector(db, np.frombuffer(row[0], dtype=np.float32), filters, limit,
+                              exclude=passage_id)
+
+
+def fuse(rankings: dict[str, list[Hit]], limit: int) -> list[Hit]:
+    """Reciprocal rank fusion of several rankings."""
+    fused: dict[str, Hit] = {}
+    for method, hits in rankings.items():
+        for rank, hit in enumerate(hits, start=1):
+            entry = fused.setdefault(hit.passage_id, Hit(hit.passage_id, 0.0))
+            entry.score += 1.0 / (RRF_K + rank)
+            entry.sources[method] = rank
+    return sorted(fused.values(), key=lambda h: -h.score)[:limit]
+
+
+def hybrid(db: sqlite_utils.Database, question: str, filters: Filters, limit: int = 10,
+           depth: int = 50) -> list[Hit]:
+    """Full-text and semantic rankings fused by RRF, with passage details filled in."""
+    rankings = {"fulltext": fulltext(db, question, filters, depth),
+                "semantic": semantic(db, question, filters, depth)}
+    return with_details(db, fuse(rankings, limit))
+
+
+def with_details(db: sqlite_utils.Database, hits: list[Hit]) -> list[Hit]:
+    """Fill text, citation and themes into hits."""
+    for hit in hits:
+        row = db.execute(
+            """select p.text, p.review_id, r.title, r.year, p.page_start, p.paragraph_number,
+                      p.pdf_link,
+                      (select group_concat(theme_id, ',') from passage_themes
+                        where passage_id = p.id)
+               from passages p join reviews r on r.id = p.review_id where p.id = ?""",
+            [hit.passage_id]).fetchone()
+        if row:
+            (hit.text, hit.review_id, hit.title, hit.year, hit.page, hit.paragraph_number,
+             hit.pdf_link, themes) = row
+            hit.themes = themes.split(",") if themes else []
+    return hits

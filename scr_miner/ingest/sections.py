@@ -1,0 +1,54 @@
+"""Headings to sections, each mapped to a canonical kind."""
+
+from __future__ import annotations
+
+import re
+
+from scr_miner.ingest.paragraphs import Block
+
+# Order matters: the first pattern that matches a heading decides its kind.
+SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("concerns", re.compile(r"coroner.?s concerns|matters? of concern", re.I)),
+    ("action", re.compile(r"action should be taken", re.I)),
+    ("response", re.compile(r"your response", re.I)),
+    ("recommendations", re.compile(r"recommendation", re.I)),
+    ("lessons", re.compile(r"lessons?|learning|questions for the", re.I)),
+    ("findings", re.compile(r"finding|conclusion", re.I)),
+    ("terms-of-reference", re.compile(r"terms of reference|scope|key lines of enquiry", re.I)),
+    ("methodology", re.compile(r"method|review process|the review|involvement|practitioner",
+                               re.I)),
+    ("chronology", re.compile(
+        r"chronolog|summary of (events|involvement)|key (practice )?episodes|timeline|"
+        r"narrative|circumstances of the death|what happened", re.I)),
+    ("summary", re.compile(r"summary|overview|synopsis", re.I)),
+    ("analysis", re.compile(r"analysis|discussion|appraisal|practice issues|themes", re.I)),
+    ("appendix", re.compile(r"appendix|annex|glossary|references|bibliography|abbreviations|"
+                            r"membership|copies and publication", re.I)),
+    ("background", re.compile(
+        r"background|introduction|family|pen picture|context|about|investigation and inquest|"
+        r"equality|diversity|legal powers|coroner", re.I)),
+]
+
+
+def section_kind(title: str) -> str:
+    """Map a heading's text to a canonical section kind, or 'other'."""
+    for kind, pattern in SECTION_KINDS:
+        if pattern.search(title):
+            return kind
+    return "other"
+
+
+def heading_level(block: Block, heading_sizes: list[float]) -> int:
+    """Level 1 for the largest heading type, deeper for smaller or more deeply numbered ones."""
+    numbered = re.match(r"^(\d+(?:\.\d+)*)\.?\s", block.text)
+    if numbered:
+        return min(3, numbered.group(1).count(".") + 1)
+    for rank, size in enumerate(heading_sizes, start=1):
+        if block.size >= size - 0.5:
+            return min(rank, 3)
+    return 3
+
+
+def clean_heading(text: str) -> str:
+    """Heading text without its number and stray punctuation."""
+    return re.sub(r"^(\d+(\.\d+)*\.?|[A-Z]\.|\(\w+\))\s+", "", text).strip(" :–-")

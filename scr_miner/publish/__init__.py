@@ -1,0 +1,1 @@
+"""Publish: full-text index, embeddings, views and provenance, ready for Datasette."""

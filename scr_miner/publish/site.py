@@ -1,0 +1,106 @@
+"""Make a classified database ready to serve: FTS5, passage embeddings, views, provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import sqlite_utils
+
+from scr_miner import __version__
+from scr_miner.classify.embed import MINILM_NAME, contextual_embedder
+from scr_miner.store.db import set_meta
+
+VIEWS = {
+    "review_themes": """
+        select r.id as review_id, r.title, r.review_type, r.year, pt.theme_id,
+               count(*) as passages
+        from passage_themes pt join passages p on p.id = pt.passage_id
+        join reviews r on r.id = p.review_id
+        group by r.id, pt.theme_id""",
+    "theme_by_year": """
+        select r.year, pt.theme_id, count(distinct r.id) as reviews, count(*) as passages
+        from passage_themes pt join passages p on p.id = pt.passage_id
+        join reviews r on r.id = p.review_id
+        group by r.year, pt.theme_id""",
+    "agency_network": """
+        select from_agency, to_agency, theme_id, count(*) as weight,
+               count(distinct p.review_id) as reviews
+        from agency_links l join passages p on p.id = l.passage_id
+        group by from_agency, to_agency, theme_id""",
+}
+EMBED_BATCH = 64
+
+
+def ensure_fts(db: sqlite_utils.Database) -> None:
+    """Full-text index on passage text (FTS5, porter stemming), kept current by triggers."""
+    if "passages_fts" not in db.table_names():
+        db["passages"].enable_fts(["text"], fts_version="FTS5", tokenize="porter",
+                                  create_triggers=True)
+
+
+def ensure_views(db: sqlite_utils.Database) -> None:
+    """(Re)create the summary views."""
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+
+
+def extract_recommendations(db: sqlite_utils.Database) -> int:
+    """Copy passages from recommendation sections into ``recommendations``."""
+    with db.conn:
+        db.execute("delete from recommendations")
+        db.execute(
+            """insert into recommendations (passage_id, review_id, number, text)
+               select id, review_id, paragraph_number, text from passages
+               where section_kind in ('recommendations', 'action')"""
+        )
+    return db["recommendations"].count
+
+
+def passages_without_embeddings(db: sqlite_utils.Database, model: str) -> list[tuple[str, str]]:
+    """Passages that have no embedding from ``model`` yet."""
+    return db.execute(
+        """select p.id, p.text from passages p left join passage_embeddings e
+           on e.passage_id = p.id and e.model = ? where e.passage_id is null order by p.id""",
+        [model],
+    ).fetchall()
+
+
+def embed_passages(db: sqlite_utils.Database, progress: Callable[[int], None] | None = None) -> int:
+    """Store a float32 MiniLM vector for every passage lacking one; returns how many were added."""
+    todo = passages_without_embeddings(db, MINILM_NAME)
+    if not todo:
+        return 0
+    embedder = contextual_embedder()
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = todo[start:start + EMBED_BATCH]
+        vectors = embedder.embed([text for _, text in batch])
+        with db.conn:
+            db["passage_embeddings"].upsert_all(
+                [
+                    {"passage_id": pid, "model": MINILM_NAME, "vector": vec.astype(np.float32).tobytes()}
+                    for (pid, _), vec in zip(batch, vectors, strict=True)
+                ],
+                pk="passage_id",
+            )
+        if progress:
+            progress(len(batch))
+    return len(todo)
+
+
+def publish(db: sqlite_utils.Database, model_info: dict, *, embeddings: bool = True,
+            progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Run every publishing step; each is idempotent, so a re-run only does what is missing."""
+    ensure_fts(db)
+    ensure_views(db)
+    recommendations = extract_recommendations(db)
+    embedded = embed_passages(db, progress) if embeddings else 0
+    set_meta(
+        db,
+        scr_miner_version=__version__,
+        model_version=str(model_info.get("model_version", "")),
+        taxonomy_version=str(model_info.get("taxonomy_version", "")),
+        embedding_model=MINILM_NAME,
+    )
+    db.execute("pragma optimize")
+    return {"recommendations": recommendations, "embedded": embedded}

@@ -1,0 +1,1 @@
+"""The store: the only stage that reads and writes SQLite (through sqlite-utils)."""
