@@ -14,7 +14,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-MIN_RULES_FOR_TABLE = 6  # path objects on a page before we ask pdfplumber for tables
+MIN_RULES_FOR_TABLE = 4  # path objects on a page before we ask pdfplumber for tables
 
 
 class PdfReadError(Exception):
@@ -85,14 +85,14 @@ def open_pdf(path: Path, max_pages: int) -> pdfium.PdfDocument:
     return pdf
 
 
-def _object_counts(page: pdfium.PdfPage) -> tuple[int, int]:
-    """Count image and path objects on a page (top level only: fast)."""
-    images = paths = 0
+def _page_objects(page: pdfium.PdfPage) -> tuple[int, list[tuple[float, float, float, float]]]:
+    """Count image objects and collect path bounds on a page (top level only: fast)."""
+    images, paths = 0, []
     for obj in page.get_objects(max_depth=1):
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-            paths += 1
+            paths.append(tuple(obj.get_bounds()))
     return images, paths
 
 
@@ -180,8 +180,10 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
     return ordered
 
 
-def read_pages(path: Path, max_pages: int = 5000) -> list[Page]:
+def read_pages(path: Path, max_pages: int = 5000) -> list[Page]:  # noqa: C901
     """Read every page of ``path`` into ``Page`` records (lines in reading order)."""
+    from scr_miner.ingest.tables import rules_from_bounds, tables_from_rules
+
     pdf = open_pdf(path, max_pages)
     pages = []
     try:
@@ -190,7 +192,11 @@ def read_pages(path: Path, max_pages: int = 5000) -> list[Page]:
             width, height = page.get_size()
             textpage = page.get_textpage()
             runs = _runs(textpage, height)
-            images, paths = _object_counts(page)
+            images, paths = _page_objects(page)
+            ruled = len(paths) >= MIN_RULES_FOR_TABLE
+            tables = []
+            if ruled and runs:
+                tables = tables_from_rules(rules_from_bounds(paths, width, height), runs)
             lines = reading_order(lines_from_runs(runs, width), width) if runs else []
             pages.append(
                 Page(
@@ -199,7 +205,8 @@ def read_pages(path: Path, max_pages: int = 5000) -> list[Page]:
                     height=height,
                     lines=lines,
                     image_only=not lines and images > 0,
-                    ruled=paths >= MIN_RULES_FOR_TABLE,
+                    ruled=ruled,
+                    tables=tables,
                 )
             )
             textpage.close()
@@ -211,8 +218,8 @@ def read_pages(path: Path, max_pages: int = 5000) -> list[Page]:
     return pages
 
 
-def tables_on_pages(path: Path, pages: list[Page]) -> None:
-    """Fill ``page.tables`` for ruled pages using pdfplumber's table finder."""
+def plumber_tables(path: Path, pages: list[Page]) -> None:
+    """Replace ``page.tables`` on ruled pages with pdfplumber's findings (slow, general)."""
     ruled = [p for p in pages if p.ruled and p.lines]
     if not ruled:
         return
@@ -221,6 +228,7 @@ def tables_on_pages(path: Path, pages: list[Page]) -> None:
     with pdfplumber.open(path) as doc:
         for page in ruled:
             plumber_page = doc.pages[page.number - 1]
+            page.tables = []
             for table in plumber_page.find_tables():
                 rows = [
                     [" ".join((cell or "").split()) for cell in row]

@@ -10,7 +10,7 @@ from pathlib import Path
 from scr_miner.ingest.layout import remove_furniture, remove_table_lines
 from scr_miner.ingest.metadata import metadata_from_cover
 from scr_miner.ingest.paragraphs import Block, blocks_from_pages
-from scr_miner.ingest.pdf import Page, read_pages, tables_on_pages
+from scr_miner.ingest.pdf import Page, plumber_tables, read_pages
 from scr_miner.ingest.sections import clean_heading, heading_level, section_kind
 from scr_miner.records import Passage, Review, Section
 
@@ -85,12 +85,19 @@ def _interleave_tables(blocks: list[Block], pages: list[Page]) -> list[Block]:
 
 
 def review_from_pdf(
-    path: Path, manifest_row: dict[str, str] | None = None, max_pages: int = 5000
+    path: Path,
+    manifest_row: dict[str, str] | None = None,
+    max_pages: int = 5000,
+    table_finder: str = "rules",
 ) -> Review:
-    """Read one PDF into a ``Review``. Raises ``PdfReadError`` for files that cannot be read."""
+    """Read one PDF into a ``Review``. Raises ``PdfReadError`` for files that cannot be read.
+
+    ``table_finder`` is "rules" (pdfium path objects, fast) or "pdfplumber" (slow, general).
+    """
     path = Path(path)
     pages = read_pages(path, max_pages=max_pages)
-    tables_on_pages(path, pages)
+    if table_finder == "pdfplumber":
+        plumber_tables(path, pages)
     for page in pages:
         page.tables = [t for t in page.tables if _is_data_table(t.rows)]
         remove_table_lines(page)
