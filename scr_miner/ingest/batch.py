@@ -147,7 +147,7 @@ def _in_workers(todo: list[Path], row_for: Callable, jobs: int, max_pages: int, 
                     break
         finally:
             if stuck is not None:
-                for future, (path, _) in running.items():
+                for path, _ in running.values():
                     if path != stuck:
                         pending.append(path)
                 for process in list(executor._processes.values()):  # noqa: SLF001

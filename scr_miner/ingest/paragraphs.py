@@ -1,16 +1,27 @@
-"""Lines to blocks: paragraphs, lists and headings, with wrapped lines joined and hyphens undone."""
+"""Lines to blocks: paragraphs, lists, headings and footnotes, with wrapped lines joined and
+hyphenation undone.
+
+A new block starts where the line spacing opens up, the font size or weight changes, a bullet
+or a paragraph number begins a line, or the text steps back to the left. A block runs on over a
+page or column break when its sentence had not ended and nothing new starts there. Footnotes
+(small type at the foot of a page) become blocks of their own, placed after the paragraph that
+is open at the page break, so they are never glued into it.
+"""
 
 from __future__ import annotations
 
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from scr_miner.ingest.pdf import Line, Page
+from scr_miner.ingest.pdf import SOFT_HYPHEN, Line, Page
 
-PARA_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,2}|\(\d{1,2}\)|\d{1,2}\.(?=\s))\.?\s+(?=\S)")
-BULLET = re.compile(r"^[•●▪◦·‣∙○■\-–—*]\s+|^o\s+(?=[A-Z])")
+PARA_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3}|\(\d{1,2}\)|\d{1,2}\.(?=\s))\.?\s+(?=\S)")
+BULLET = re.compile(r"^[•●▪◦·‣∙○■*]\s*(?=\S)|^[-–—]\s+(?=\S)|^o\s+(?=[A-Z])")
+STRONG_BULLET = re.compile(r"^[•●▪◦·‣∙○■*]")
+BULLET_MARK = re.compile(r"^([•●▪◦·‣∙○■\-–—*]|o(?=\s))\s*")
 NUMBERED_HEADING = re.compile(
     r"^(\d{1,2}(\.\d{1,2})?\.?|[A-Z]\.|Part\s+\w+[:.]?|Appendix\s+\w+[:.]?|Annex\s+\w+[:.]?"
     r"|Section\s+\w+[:.]?|Finding\s+\d+[:.]?)\s+\S",
@@ -18,158 +29,349 @@ NUMBERED_HEADING = re.compile(
 )
 DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d+\s*$|\s{3,}\d{1,3}\s*$")
 TERMINAL = tuple(".!?:;\"”’)")
+SENTENCE_END = tuple(".!?:")
 KEEP_HYPHEN_PREFIXES = {
     "multi", "inter", "non", "pre", "post", "co", "self", "well", "cross", "sub", "under",
-    "over", "ex", "long", "short", "high", "low", "re", "anti", "semi", "step", "half",
+    "over", "ex", "long", "short", "high", "low", "anti", "semi", "step", "half",
     "follow", "face", "child", "young", "health", "care", "out", "one", "two", "three",
 }
+PARAGRAPH_GAP = 1.3  # a line gap this many times the usual leading starts a new paragraph
+LEFT_STEP = 20.0  # points: a line this much further left than the last starts something new
+WORD = re.compile(r"[A-Za-z][A-Za-z\u00ad-]*[A-Za-z]")
 
 
 @dataclass
 class Block:
-    """A run of lines read as one unit: a paragraph, a list, or a heading."""
+    """A run of lines read as one unit: a paragraph, a list, a heading or a footnote."""
 
     text: str
     page_start: int
     page_end: int
     size: float
-    kind: str = "paragraph"  # paragraph | list | heading
+    kind: str = "paragraph"  # paragraph | list | heading | footnote | table-row
     number: str | None = None
+    bold: bool = False
+
+
+@dataclass
+class Style:
+    """What the whole document tells us: body font size, usual leading, the words it uses."""
+
+    body: float = 10.0
+    leading: float = 1.2  # line pitch as a multiple of font size
+    words: set[str] = field(default_factory=set)
 
 
 def body_size(pages: list[Page]) -> float:
-    """The commonest line height: the body text size."""
-    sizes = Counter(round(ln.size * 2) / 2 for p in pages for ln in p.lines)
+    """The font size that carries the most characters: the body text size."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            sizes[round(line.size * 2) / 2] += len(line.text)
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def join_lines(lines: list[str]) -> str:
+def document_style(pages: list[Page]) -> Style:
+    """Body size, leading (from consecutive same-size lines) and vocabulary of a document."""
+    body = body_size(pages)
+    ratios = []
+    words: set[str] = set()
+    for page in pages:
+        for a, b in zip(page.lines, page.lines[1:], strict=False):
+            if abs(a.size - body) < 0.6 and abs(b.size - body) < 0.6 and b.top > a.top:
+                ratios.append((b.top - a.top) / a.size)
+        for line in page.lines:
+            # Only whole words inside the line: a line's last word may be half a hyphenated one.
+            words.update(w.lower() for w in WORD.findall(line.text)[:-1])
+    usable = [r for r in ratios if 0.9 < r < 2.5]
+    leading = statistics.median(usable) if usable else 1.2
+    return Style(body, leading, words)
+
+
+def _join_hyphenated(head: str, tail: str, words: set[str], soft: bool) -> str:
+    """Join a word broken at a line-end hyphen, keeping the hyphen only for real compounds.
+
+    The document itself is the dictionary: if it uses the hyphenated form elsewhere the hyphen
+    is real; if it uses the joined form it is not. A hyphen pdfium marks as a line-end hyphen
+    (``soft``) is dropped unless the document says otherwise.
+    """
+    first = re.search(r"([A-Za-z]+)$", head)
+    second = re.match(r"([A-Za-z]+)", tail)
+    if not first or not second:
+        return f"{head}-{tail}" if not soft else head + tail
+    a, b = first.group(1).lower(), second.group(1).lower()
+    if f"{a}-{b}" in words and (a + b) not in words:
+        return f"{head}-{tail}"
+    if soft or (a + b) in words:
+        return head + tail
+    return f"{head}-{tail}" if a in KEEP_HYPHEN_PREFIXES else head + tail
+
+
+def join_lines(lines: list[str], words: Iterable[str] = ()) -> str:
     """Join wrapped lines, undoing end-of-line hyphenation but keeping real compounds."""
+    vocabulary = set(words)
     text = ""
-    for line in lines:
-        line = line.strip()
+    for raw in lines:
+        line = raw.strip()
         if not text:
             text = line
             continue
-        match = re.search(r"(\w+)-$", text)
-        if match and line[:1].islower():
-            head = match.group(1).lower()
-            text = text + line if head in KEEP_HYPHEN_PREFIXES else text[:-1] + line
+        soft = text.endswith(SOFT_HYPHEN)
+        if (soft or re.search(r"[A-Za-z]-$", text)) and line[:1].isalpha():
+            text = _join_hyphenated(text[:-1], line, vocabulary, soft)
+        elif soft:
+            text = f"{text[:-1]}-{line}"
         else:
             text = f"{text} {line}"
-    return text
+    return text.replace(SOFT_HYPHEN, "-")
 
 
-def _line_step(page: Page) -> float:
-    """Typical distance between the tops of consecutive lines on a page."""
-    steps = [
-        b.top - a.top
-        for a, b in zip(page.lines, page.lines[1:], strict=False)
-        if 0 < b.top - a.top < 3 * max(a.size, 1)
-    ]
-    return statistics.median(steps) if steps else 14.0
-
-
-def _looks_like_heading(text: str, size: float, body: float) -> bool:
-    words = text.split()
-    if not words or len(words) > 14 or text.endswith((".", ",", ";")) and not words[0][-1] == ".":
-        return False
-    if PARA_NUMBER.match(text) and re.match(r"^\d+\.\d+", text):
-        return False  # "4.12 The ..." is a numbered paragraph, not a heading
-    if size >= body + 1.0:
-        return True
+def _all_caps(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 4 and all(c.isupper() for c in letters):
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def looks_like_heading(line: Line, body: float) -> bool:
+    """Whether a line is set like a heading: larger, bold or capitals, and short.
+
+    Bold alone is weak evidence (a bold sentence inside a paragraph is common), so a bold line
+    that starts in lower case or ends like a sentence is not taken for a heading.
+    """
+    text = line.text
+    words = text.split()
+    if not words or len(words) > 25 or text[:1].islower() or line.size < body - 0.5:
+        return False
+    if text.endswith((",", ";", "-", SOFT_HYPHEN)):
+        return False
+    if line.size >= body + 1.0 or (_all_caps(text) and len(words) <= 14):
         return True
-    return bool(NUMBERED_HEADING.match(text)) and len(words) <= 10 and text[-1:] not in ".;,"
+    if line.bold:
+        return not text.endswith(".") or len(words) <= 6
+    return bool(NUMBERED_HEADING.match(text)) and len(words) <= 10 and (
+        text[-1:] not in ".:" and not re.match(r"^\d+\.\d+", text)
+    )
 
 
-def _starts_new_block(prev: Line, line: Line, step: float) -> bool:
+def _is_bullet(prev: Line, line: Line) -> bool:
+    """Whether ``line`` starts a list item. A dash at the start of a wrapped line is often
+    just a dash, so a dash counts only when indented or after a finished sentence."""
+    if not BULLET.match(line.text):
+        return False
+    if STRONG_BULLET.match(line.text):
+        return True
+    return line.x0 > prev.x0 + 1.0 or prev.text.rstrip().endswith(TERMINAL)
+
+
+def _same_style(a: Line, b: Line) -> bool:
+    return abs(a.size - b.size) <= 0.6
+
+
+def _starts_block(block: list[Line], line: Line, style: Style) -> bool:
+    """Whether ``line`` starts a new block after the ``block`` so far (same column, below)."""
+    prev, first = block[-1], block[0]
     gap = line.top - prev.top
-    if gap > step * 1.45 or gap < 0:
+    if gap > PARAGRAPH_GAP * style.leading * max(prev.size, line.size):
         return True
-    if abs(line.size - prev.size) > 1.0:
+    if not _same_style(prev, line):
         return True
-    if BULLET.match(line.text) or (
-        PARA_NUMBER.match(line.text) and prev.text.rstrip().endswith(TERMINAL)
+    if (
+        all(looks_like_heading(ln, style.body) for ln in block)
+        and not looks_like_heading(line, style.body)
+        and not line.text[:1].islower()  # a wrapped sentence goes on in lower case
+    ):
+        return True  # body text after a heading set in the body size
+    if _is_bullet(prev, line):
+        return True
+    if PARA_NUMBER.match(line.text) and (
+        prev.text.rstrip().endswith(TERMINAL) or line.x0 < first.x0 + 2
     ):
         return True
-    return line.x0 < prev.x0 - 30  # a line further left than the last starts something new
+    return line.x0 < prev.x0 - LEFT_STEP
+
+
+def _room_for_next_word(prev: Line, line: Line, right_edge: float) -> bool:
+    """Whether the next line's first word would have fitted at the end of ``prev``.
+
+    A typesetter fills a line before breaking it, so when that word would have fitted, the
+    paragraph really ended at ``prev``; when it would not, the paragraph may well run on.
+    """
+    word = line.text.split()[0] if line.text.split() else ""
+    char_width = (line.x1 - line.x0) / max(len(line.text), 1)
+    # Letters vary in width, so only a clearly too-short gap says the word could not fit.
+    return right_edge - prev.x1 > 0.6 * (len(word) + 1) * char_width
+
+
+def _continues(prev: Line, line: Line, style: Style, right_edge: float) -> bool:
+    """A block runs on over a page or column break when it had not ended and nothing starts."""
+    ended = (
+        prev.text.rstrip().endswith(SENTENCE_END)
+        and not line.text[:1].islower()
+        and _room_for_next_word(prev, line, right_edge)
+    )
+    # "5. The children..." after an unfinished line is the end of "... in section" + "5.".
+    numbered = PARA_NUMBER.match(line.text) and not (
+        re.match(r"^\d{1,2}\.\s", line.text) and not prev.text.rstrip().endswith(TERMINAL)
+    )
+    return (
+        not ended
+        and not numbered
+        and not _is_bullet(prev, line)
+        and _same_style(prev, line)
+        and not looks_like_heading(line, style.body)
+    )
+
+
+def column_edges(page: Page) -> tuple[float, float, float]:
+    """Right edges of the left column and of the right column (or the page), and the middle.
+
+    On a one-column page both edges are the text's right margin.
+    """
+    mid = page.width / 2
+    right = [ln.x1 for ln in page.lines if ln.x0 >= mid - 4]
+    left = [ln.x1 for ln in page.lines if ln.x1 <= mid + 4]
+    wide = [ln.x1 for ln in page.lines if ln.x1 > mid + 4] or [page.width]
+    page_edge = _high(wide)
+    if len(right) >= 3 and len(left) >= 3:
+        return _high(left), page_edge, mid
+    return page_edge, page_edge, mid
+
+
+def _high(values: list[float]) -> float:
+    """A high percentile: the edge most full lines reach, ignoring the odd overhang."""
+    ordered = sorted(values)
+    return ordered[int(0.9 * (len(ordered) - 1))]
+
+
+def footnote_lines(lines: list[Line], body: float) -> tuple[list[Line], list[Line]]:
+    """Split a page's lines into body lines and the footnotes in small type at its foot."""
+    ordered = sorted(range(len(lines)), key=lambda i: lines[i].top)
+    notes: set[int] = set()
+    for i in reversed(ordered):
+        if lines[i].size <= body - 1.0 and not lines[i].bold:
+            notes.add(i)
+        else:
+            break
+    if not notes or len(notes) == len(lines):
+        return lines, []
+    first = lines[min(notes, key=lambda i: lines[i].top)]
+    if not re.match(r"^(\d{1,3}|[*†‡§])\s*\S", first.text):
+        return lines, []  # small type at the foot that is not a numbered note: leave it be
+    return ([ln for i, ln in enumerate(lines) if i not in notes],
+            [lines[i] for i in sorted(notes, key=lambda i: lines[i].top)])
+
+
+class _Assembler:
+    """Collects lines into blocks; footnotes wait until the open block closes."""
+
+    def __init__(self, style: Style) -> None:
+        self.style = style
+        self.blocks: list[Block] = []
+        self.lines: list[Line] = []
+        self.pages: list[int] = []
+        self.notes: list[Block] = []
+        self.edges: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self.prev_edges: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def right_edge(self, line: Line) -> float:
+        """Right edge of the column that ``line`` (the last line added) sits in."""
+        left, right, mid = self.prev_edges
+        return left if line.x1 <= mid + 4 else right
+
+    def flush(self) -> None:
+        if self.lines:
+            self.blocks.append(_make_block(self.lines, self.pages, self.style))
+        self.lines, self.pages = [], []
+        self.blocks.extend(self.notes)
+        self.notes = []
+
+    def add(self, line: Line, page: int, first_on_page: bool) -> None:
+        if self.lines:
+            prev = self.lines[-1]
+            moved_up = line.top < prev.top - 2  # a new column
+            if first_on_page or moved_up:
+                if not _continues(prev, line, self.style, self.right_edge(prev)):
+                    self.flush()
+            elif _starts_block(self.lines, line, self.style):
+                self.flush()
+        self.lines.append(line)
+        self.pages.append(page)
+        self.prev_edges = self.edges
+
+    def add_notes(self, lines: list[Line], page: int) -> None:
+        note: list[Line] = []
+        for line in lines:
+            if note and re.match(r"^(\d{1,3}|[*†‡§])\s", line.text):
+                self.notes.append(_note_block(note, page, self.style))
+                note = []
+            note.append(line)
+        if note:
+            self.notes.append(_note_block(note, page, self.style))
+        if not self.lines:
+            self.flush()
+
+
+def _note_block(lines: list[Line], page: int, style: Style) -> Block:
+    text = join_lines([ln.text for ln in lines], style.words)
+    return Block(text, page, page, lines[0].size, "footnote")
 
 
 def blocks_from_pages(pages: list[Page]) -> list[Block]:
     """Assemble the text of all pages into blocks in reading order."""
-    body = body_size(pages)
-    blocks: list[Block] = []
-    current: list[Line] = []
-    current_pages: list[int] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(_make_block(current, current_pages, body))
-        current.clear()
-        current_pages.clear()
-
+    style = document_style(pages)
+    assembler = _Assembler(style)
     for page in pages:
-        step = _line_step(page)
-        for i, line in enumerate(page.lines):
-            if DOT_LEADER.search(line.text):
-                continue  # contents-page entry
-            if current:
-                prev = current[-1]
-                if i == 0:
-                    if not _continues_over_page(prev, line, body):
-                        flush()
-                elif _starts_new_block(prev, line, step) or _looks_like_heading(
-                    prev.text, prev.size, body
-                ) and len(current) == 1:
-                    flush()
-            current.append(line)
-            current_pages.append(page.number)
-    flush()
-    return _merge_lists(blocks)
+        lines, notes = footnote_lines(page.lines, style.body)
+        lines = [ln for ln in lines if not DOT_LEADER.search(ln.text)]  # contents entries
+        assembler.edges = column_edges(page)
+        for i, line in enumerate(lines):
+            assembler.add(line, page.number, i == 0)
+        assembler.add_notes(notes, page.number)
+    assembler.flush()
+    return _merge_lists(assembler.blocks)
 
 
-def _continues_over_page(prev: Line, line: Line, body: float) -> bool:
-    """A paragraph runs on over a page break when it had not ended and nothing new starts."""
-    return (
-        not prev.text.rstrip().endswith(TERMINAL[:3])
-        and not PARA_NUMBER.match(line.text)
-        and not BULLET.match(line.text)
-        and abs(line.size - prev.size) <= 1.0
-        and not _looks_like_heading(line.text, line.size, body)
-    )
-
-
-def _make_block(lines: list[Line], pages: list[int], body: float) -> Block:
-    text = join_lines([ln.text for ln in lines])
+def _make_block(lines: list[Line], pages: list[int], style: Style) -> Block:
+    text = join_lines([ln.text for ln in lines], style.words)
     size = statistics.median(ln.size for ln in lines)
+    bold = all(ln.bold for ln in lines)
     kind = "paragraph"
-    if len(lines) <= 2 and _looks_like_heading(text, size, body):
+    if len(lines) <= 4 and all(looks_like_heading(ln, style.body) for ln in lines) and (
+        len(text.split()) <= 30
+    ):
         kind = "heading"
     elif BULLET.match(text):
         kind = "list"
+        text = BULLET_MARK.sub("• ", text, count=1)
     number = None
     match = PARA_NUMBER.match(text)
     if match and kind == "paragraph":
         number = match.group(1).strip("().")
-    return Block(text, pages[0], pages[-1], size, kind, number)
+    return Block(text, pages[0], pages[-1], size, kind, number, bold)
 
 
 def _merge_lists(blocks: list[Block]) -> list[Block]:
-    """Keep a bullet list together, and with the paragraph that introduces it."""
+    """Keep a bullet list together, and with the paragraph that introduces it.
+
+    Footnotes placed between list items (a list running over a page) do not break the list.
+    """
     merged: list[Block] = []
+    held: list[Block] = []  # footnotes met while a list may still continue
     for block in blocks:
+        if block.kind == "footnote":
+            held.append(block)
+            continue
         prev = merged[-1] if merged else None
         if (
             block.kind == "list"
             and prev is not None
-            and (prev.kind == "list" or (prev.kind == "paragraph" and prev.text.endswith(":")))
+            and (prev.kind == "list" or (prev.kind == "paragraph" and (
+                prev.text.endswith(":") or "\n• " in prev.text)))
         ):
             prev.text = f"{prev.text}\n{block.text}"
             prev.page_end = block.page_end
-            if prev.kind == "paragraph":
-                prev.kind = "paragraph"
             continue
+        merged.extend(held)
+        held = []
         merged.append(block)
+    merged.extend(held)
     return merged

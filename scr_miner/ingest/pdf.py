@@ -7,6 +7,7 @@ earns its cost (see ``tables_on_pages``).
 
 from __future__ import annotations
 
+import ctypes
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-MIN_RULES_FOR_TABLE = 4  # path objects on a page before we ask pdfplumber for tables
+MIN_RULES_FOR_TABLE = 4  # path objects on a page before we look for ruled tables
+SOFT_HYPHEN = "\u00ad"  # how we mark a hyphen pdfium says ends a line ("\x02" / "\ufffe")
+SUPERSCRIPT_RATIO = 0.82  # a run this much smaller than its line, and raised, is a note mark
 
 
 class PdfReadError(Exception):
@@ -28,18 +31,23 @@ class PdfReadError(Exception):
 
 @dataclass
 class Line:
-    """A line (or a column's part of a line) of text, in top-down page coordinates."""
+    """A line (or a column's part of a line) of text, in top-down page coordinates.
+
+    ``size`` is the font size in points (not the box height, which varies with ascenders and
+    descenders); ``bold`` says the whole line is set in a bold face.
+    """
 
     text: str
     x0: float
     x1: float
     top: float
     bottom: float
+    size: float = 0.0
+    bold: bool = False
 
-    @property
-    def size(self) -> float:
-        """Height of the line's text box: a stand-in for font size."""
-        return self.bottom - self.top
+    def __post_init__(self) -> None:
+        if not self.size:
+            self.size = self.bottom - self.top
 
 
 @dataclass
@@ -96,34 +104,91 @@ def _page_objects(page: pdfium.PdfPage) -> tuple[int, list[tuple[float, float, f
     return images, paths
 
 
+def _clean_run_text(text: str) -> str:
+    """Line breaks to spaces; pdfium's line-end hyphen markers to a soft hyphen."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text.replace("\x02", SOFT_HYPHEN).replace("\ufffe", SOFT_HYPHEN)
+
+
+def _is_bold(raw: object, index: int) -> bool:
+    """Whether the character at ``index`` is set in a bold face (weight, else font name)."""
+    weight = pdfium_c.FPDFText_GetFontWeight(raw, index)
+    if weight > 0:
+        return weight >= 600
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(raw, index, name, 128, ctypes.byref(flags))
+    return b"bold" in name.value.lower() or b"black" in name.value.lower()
+
+
 def _runs(textpage: pdfium.PdfTextPage, height: float) -> list[Line]:
-    """Text runs with their boxes, converted to top-down coordinates."""
+    """Text runs with font size, weight and font-metric boxes, in top-down coordinates.
+
+    pdfium splits runs where the font changes, so one character per run tells its font. The
+    'loose' character box comes from the font's ascent and descent, so every run of a line gets
+    the same top and bottom whatever its letters: line spacing is then measurable exactly.
+    """
+    raw = textpage.raw
+    box = pdfium_c.FS_RECTF()
     runs = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "-")
-        if text.strip():
-            runs.append(Line(text, left, right, height - top, height - bottom))
+        text = _clean_run_text(textpage.get_text_bounded(left, bottom, right, top))
+        if not text.strip():
+            continue
+        index = pdfium_c.FPDFText_GetCharIndexAtPos(
+            raw, (left + right) / 2, (bottom + top) / 2, (right - left) / 2 + 1,
+            (top - bottom) / 2 + 1,
+        )
+        size, bold = top - bottom, False
+        if index >= 0:
+            font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+            if pdfium_c.FPDFText_GetLooseCharBox(raw, index, box) and box.top > box.bottom:
+                bottom, top = min(bottom, box.bottom), max(top, box.top)
+            # A font size far from the glyph box means a scaled text matrix: trust the box.
+            ratio = font_size / max(top - bottom, 0.1)
+            size = font_size if 0.5 < ratio < 1.5 else (top - bottom) / 1.15
+            bold = _is_bold(raw, index)
+        runs.append(Line(text, left, right, height - top, height - bottom, size, bold))
     return runs
+
+
+def _drop_note_marks(runs: list[Line]) -> list[Line]:
+    """Drop superscript footnote marks: short runs much smaller than the line and raised."""
+    if len(runs) < 2:
+        return runs
+    main = max(r.size for r in runs)
+    baseline = max(r.bottom for r in runs if r.size == main)
+    return [
+        r for r in runs
+        if not (r.size < SUPERSCRIPT_RATIO * main and r.bottom < baseline - 0.15 * main
+                and len(r.text.strip()) <= 3)
+    ]
 
 
 def _join_runs(runs: list[Line]) -> Line:
     """Join runs already sorted left to right into one line, spacing words sensibly."""
+    runs = _drop_note_marks(runs)
     text = runs[0].text
     for prev, run in zip(runs, runs[1:], strict=False):
         gap = run.x0 - prev.x1
-        # Broken font maps split words into runs; only a gap of a fifth of the text height
+        # Broken font maps split words into runs; only a gap of a fifth of the font size
         # or more is a real space.
-        if gap > 0.2 * max(prev.size, 1.0) and not text.endswith(" ") and not run.text.startswith(" "):
+        spaced = text.endswith(" ") or run.text.startswith((" ", ",", ".", ";", ":", ")", "?"))
+        if gap > 0.2 * max(prev.size, 1.0) and not spaced:
             text += " "
         text += run.text
+    letters = [(r.bold, len(r.text.strip())) for r in runs]
+    total = sum(n for _, n in letters) or 1
+    widest = max(runs, key=lambda r: len(r.text.strip()))
     return Line(
         " ".join(text.split()),
         min(r.x0 for r in runs),
         max(r.x1 for r in runs),
         min(r.top for r in runs),
         max(r.bottom for r in runs),
+        widest.size,
+        sum(n for bold, n in letters if bold) / total >= 0.95,
     )
 
 
@@ -164,7 +229,11 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
         left = [ln for ln in band if ln.x1 <= mid + 4]
         right = [ln for ln in band if ln.x1 > mid + 4]
         if left and right:
-            ordered.extend(left + right)
+            # A short left-hand line well below the end of the right column (a heading after
+            # the columns) follows the columns rather than sitting inside the left one.
+            end = max(ln.bottom for ln in right) + 2 * max(ln.size for ln in right)
+            after = [ln for ln in left if ln.top > end]
+            ordered.extend([ln for ln in left if ln.top <= end] + right + after)
         else:
             ordered.extend(band)
         band.clear()

@@ -16,6 +16,7 @@ from scr_miner.records import Passage, Review, Section
 
 COVER_MAX_WORDS = 150  # a first page with fewer words is a cover: metadata, not passages
 MIN_PASSAGE_WORDS = 4
+NUMBERED_SECTION = re.compile(r"^\d{1,2}\.?\s+[A-Z]")
 
 
 def sha256_of(path: Path) -> str:
@@ -64,8 +65,14 @@ def _cover_lines(pages: list[Page]) -> list[str]:
 
 
 def _has_cover(pages: list[Page]) -> bool:
+    """A short first page is a cover, unless it already opens numbered sections (a coroner's
+    form starts '1 CORONER' on its first page)."""
     words = sum(len(ln.text.split()) for ln in pages[0].lines)
-    return len(pages) > 1 and words < COVER_MAX_WORDS
+    opens_sections = any(
+        NUMBERED_SECTION.match(ln.text) and section_kind(ln.text) != "other"
+        for ln in pages[0].lines
+    )
+    return len(pages) > 1 and words < COVER_MAX_WORDS and not opens_sections
 
 
 def _interleave_tables(blocks: list[Block], pages: list[Page]) -> list[Block]:

@@ -57,7 +57,9 @@ def _table_bands(rules: Rules) -> list[list[float]]:
     current: list[float] = []
     for upper, lower in zip(ys, ys[1:], strict=False):
         middle = (upper + lower) / 2
-        crossed = sum(1 for _, top, bottom in rules.vertical if top - SNAP <= middle <= bottom + SNAP)
+        crossed = sum(
+            1 for _, top, bottom in rules.vertical if top - SNAP <= middle <= bottom + SNAP
+        )
         if crossed >= 2:
             if not current:
                 current = [upper]
