@@ -10,7 +10,7 @@ from pathlib import Path
 from scr_miner.ingest.layout import remove_furniture, remove_table_lines
 from scr_miner.ingest.metadata import metadata_from_cover
 from scr_miner.ingest.paragraphs import Block, blocks_from_pages
-from scr_miner.ingest.pdf import Page, plumber_tables, read_pages
+from scr_miner.ingest.pdf import SOFT_HYPHEN, Page, plumber_tables, read_pages
 from scr_miner.ingest.sections import clean_heading, heading_level, section_kind
 from scr_miner.records import Passage, Review, Section
 
@@ -60,8 +60,10 @@ def _is_data_table(rows: list[list[str]]) -> bool:
     return columns >= 3 or longest < 30
 
 
-def _cover_lines(pages: list[Page]) -> list[str]:
-    return [ln.text for p in pages[:2] for ln in p.lines][:80]
+def _cover_lines(pages: list[Page]) -> tuple[list[str], list[float]]:
+    """Texts and font sizes of the first lines of the first two pages."""
+    lines = [ln for p in pages[:2] for ln in p.lines][:80]
+    return [ln.text for ln in lines], [ln.size for ln in lines]
 
 
 def _has_cover(pages: list[Page]) -> bool:
@@ -110,7 +112,9 @@ def review_from_pdf(
         remove_table_lines(page)
     remove_furniture(pages)
 
-    meta = metadata_from_cover(_cover_lines(pages), path.name)
+    cover, sizes = _cover_lines(pages)
+    body_text = "\n".join(ln.text for p in pages for ln in p.lines).replace(SOFT_HYPHEN + "\n", "")
+    meta = metadata_from_cover(cover, path.name, sizes, body_text)
     review = Review(
         id=review_id_for(path),
         sha256=sha256_of(path),
