@@ -11,23 +11,40 @@ from scr_miner import __version__
 from scr_miner.classify.embed import MINILM_NAME, contextual_embedder
 from scr_miner.store.db import set_meta
 
+# The aggregate views count published reviews only: they are public summaries.
 VIEWS = {
     "review_themes": """
         select r.id as review_id, r.title, r.review_type, r.year, pt.theme_id,
                count(*) as passages
         from passage_themes pt join passages p on p.id = pt.passage_id
         join reviews r on r.id = p.review_id
+        where r.published = 1
         group by r.id, pt.theme_id""",
     "theme_by_year": """
         select r.year, pt.theme_id, count(distinct r.id) as reviews, count(*) as passages
         from passage_themes pt join passages p on p.id = pt.passage_id
         join reviews r on r.id = p.review_id
+        where r.published = 1
         group by r.year, pt.theme_id""",
     "agency_network": """
         select from_agency, to_agency, theme_id, count(*) as weight,
                count(distinct p.review_id) as reviews
         from agency_links l join passages p on p.id = l.passage_id
+        join reviews r on r.id = p.review_id
+        where r.published = 1
         group by from_agency, to_agency, theme_id""",
+    # One row per passage with its review's facets and its labels as JSON lists; drafts carry
+    # published = 0 and the Datasette plugin hides them from anonymous visitors.
+    "findings": """
+        select p.id as passage_id, p.rowid as passage_rowid, p.review_id, r.title,
+               r.review_type, r.year, p.section_kind, p.paragraph_number, p.page_start as page,
+               p.text,
+               (select json_group_array(theme_id) from passage_themes
+                 where passage_id = p.id) as themes,
+               (select json_group_array(agency_id) from passage_agencies
+                 where passage_id = p.id) as agencies,
+               r.published
+        from passages p join reviews r on r.id = p.review_id""",
 }
 EMBED_BATCH = 64
 
@@ -78,7 +95,8 @@ def embed_passages(db: sqlite_utils.Database, progress: Callable[[int], None] | 
         with db.conn:
             db["passage_embeddings"].upsert_all(
                 [
-                    {"passage_id": pid, "model": MINILM_NAME, "vector": vec.astype(np.float32).tobytes()}
+                    {"passage_id": pid, "model": MINILM_NAME,
+                     "vector": vec.astype(np.float32).tobytes()}
                     for (pid, _), vec in zip(batch, vectors, strict=True)
                 ],
                 pk="passage_id",
