@@ -1,4 +1,10 @@
-"""Search passages: full-text (BM25), semantic (MiniLM vectors, numpy), and both fused (RRF)."""
+"""Search passages: full-text (BM25), semantic (MiniLM vectors, numpy), and both fused (RRF).
+
+Three rankings feed the fusion: exact phrases (the whole question, or its "quoted" parts, as FTS5
+phrase queries), BM25 over the question's words, and cosine similarity of MiniLM vectors. A
+passage quoting the question verbatim is found by the first two and so rises to the top; a
+paraphrase with no words in common is found by the third alone.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +71,9 @@ class Hit:
     paragraph_number: str | None = None
     pdf_link: str = ""
     themes: list[str] = field(default_factory=list)
+    board: str = ""
+    review_type: str = ""
+    agencies: list[str] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)  # method -> rank
 
 
@@ -77,9 +86,24 @@ def fts_query(question: str) -> str:
     return " OR ".join(f'"{t}"' for t in terms)
 
 
+def phrase_query(question: str) -> str:
+    """FTS5 phrase query: the "quoted" parts of ``question``, else the whole of it (2+ words)."""
+    quoted = re.findall(r'["\u201c]([^"\u201d]+)["\u201d]', question)
+    phrases = [re.findall(r"\w+", q.lower()) for q in (quoted or [question])]
+    return " OR ".join('"' + " ".join(words) + '"' for words in phrases if len(words) >= 2)
+
+
 def fulltext(db: sqlite_utils.Database, question: str, filters: Filters, limit: int) -> list[Hit]:
-    """BM25-ranked passages for ``question``."""
-    query = fts_query(question)
+    """BM25-ranked passages for ``question``'s words (any of them)."""
+    return _fts_ranking(db, fts_query(question), filters, limit)
+
+
+def phrase(db: sqlite_utils.Database, question: str, filters: Filters, limit: int) -> list[Hit]:
+    """Passages containing ``question`` (or its quoted parts) word for word, BM25-ranked."""
+    return _fts_ranking(db, phrase_query(question), filters, limit)
+
+
+def _fts_ranking(db: sqlite_utils.Database, query: str, filters: Filters, limit: int) -> list[Hit]:
     if not query:
         return []
     where, params = filters.sql()
@@ -137,6 +161,8 @@ def semantic_by_vector(db: sqlite_utils.Database, vector: np.ndarray, filters: F
 
 def semantic(db: sqlite_utils.Database, question: str, filters: Filters, limit: int) -> list[Hit]:
     """Passages nearest in meaning to ``question``."""
+    if not _embedding_matrix(db)[0]:  # published without embeddings: don't load the model
+        return []
     vector = contextual_embedder().embed([question])[0]
     return semantic_by_vector(db, vector, filters, limit)
 
@@ -165,24 +191,30 @@ def fuse(rankings: dict[str, list[Hit]], limit: int) -> list[Hit]:
 
 def hybrid(db: sqlite_utils.Database, question: str, filters: Filters, limit: int = 10,
            depth: int = 50) -> list[Hit]:
-    """Full-text and semantic rankings fused by RRF, with passage details filled in."""
-    rankings = {"fulltext": fulltext(db, question, filters, depth),
+    """Phrase, full-text and semantic rankings fused by RRF, with passage details filled in."""
+    rankings = {"phrase": phrase(db, question, filters, depth),
+                "fulltext": fulltext(db, question, filters, depth),
                 "semantic": semantic(db, question, filters, depth)}
     return with_details(db, fuse(rankings, limit))
 
 
 def with_details(db: sqlite_utils.Database, hits: list[Hit]) -> list[Hit]:
-    """Fill text, citation and themes into hits."""
+    """Fill text, citation, themes and agencies into hits."""
     for hit in hits:
         row = db.execute(
             """select p.text, p.review_id, r.title, r.year, p.page_start, p.paragraph_number,
-                      p.pdf_link,
-                      (select group_concat(theme_id, ',') from passage_themes
-                        where passage_id = p.id)
+                      p.pdf_link, r.board, r.review_type,
+                      (select group_concat(theme_id, ',') from
+                        (select theme_id from passage_themes where passage_id = p.id
+                         order by score desc)),
+                      (select group_concat(agency_id, ',') from
+                        (select agency_id from passage_agencies where passage_id = p.id
+                         order by agency_id))
                from passages p join reviews r on r.id = p.review_id where p.id = ?""",
             [hit.passage_id]).fetchone()
         if row:
             (hit.text, hit.review_id, hit.title, hit.year, hit.page, hit.paragraph_number,
-             hit.pdf_link, themes) = row
+             hit.pdf_link, hit.board, hit.review_type, themes, agencies) = row
             hit.themes = themes.split(",") if themes else []
+            hit.agencies = agencies.split(",") if agencies else []
     return hits
