@@ -17,6 +17,7 @@ import pypdfium2.raw as pdfium_c
 
 MIN_RULES_FOR_TABLE = 4  # path objects on a page before we look for ruled tables
 SOFT_HYPHEN = "\u00ad"  # how we mark a hyphen pdfium says ends a line ("\x02" / "\ufffe")
+RUN_BUFFER_CHARS = 8192  # longest text run read at once (a run is at most a line)
 SUPERSCRIPT_RATIO = 0.82  # a run this much smaller than its line, and raised, is a note mark
 
 
@@ -96,11 +97,17 @@ def open_pdf(path: Path, max_pages: int) -> pdfium.PdfDocument:
 def _page_objects(page: pdfium.PdfPage) -> tuple[int, list[tuple[float, float, float, float]]]:
     """Count image objects and collect path bounds on a page (top level only: fast)."""
     images, paths = 0, []
-    for obj in page.get_objects(max_depth=1):
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+    raw = page.raw
+    edges = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(e) for e in edges]
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             images += 1
-        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-            paths.append(tuple(obj.get_bounds()))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
+            left, bottom, right, top = (e.value for e in edges)
+            paths.append((left, bottom, right, top))
     return images, paths
 
 
@@ -121,21 +128,81 @@ def _is_bold(raw: object, index: int) -> bool:
     return b"bold" in name.value.lower() or b"black" in name.value.lower()
 
 
+def _run_rects(raw: object) -> list[tuple[float, float, float, float]]:
+    """pdfium's text rectangles (left, bottom, right, top), in reading order of the content."""
+    edges = [ctypes.c_double() for _ in range(4)]
+    refs = [ctypes.byref(e) for e in edges]
+    rects = []
+    for i in range(pdfium_c.FPDFText_CountRects(raw, 0, -1)):
+        pdfium_c.FPDFText_GetRect(raw, i, refs[0], refs[3], refs[2], refs[1])  # l, t, r, b
+        rects.append(tuple(e.value for e in edges))
+    return rects  # type: ignore[return-value]
+
+
+def _first_char(raw: object, rect: tuple[float, float, float, float]) -> int:
+    """Index of the character at the left edge of a rectangle, or -1."""
+    left, bottom, right, top = rect
+    for dx in (0.3, 1.5):
+        index = pdfium_c.FPDFText_GetCharIndexAtPos(raw, left + dx, (bottom + top) / 2, 0.5,
+                                                    (top - bottom) / 2)
+        if index >= 0:
+            return index
+    return -1
+
+
+def _bounded_text(raw: object, rect: tuple[float, float, float, float]) -> str:
+    """The text inside a rectangle, asked of pdfium directly (slower: it scans the page)."""
+    left, bottom, right, top = rect
+    buffer = (ctypes.c_ushort * RUN_BUFFER_CHARS)()
+    count = pdfium_c.FPDFText_GetBoundedText(raw, left, top, right, bottom, buffer,
+                                             RUN_BUFFER_CHARS)
+    return _from_units(buffer[: max(count, 0)])
+
+
+def _from_units(units: list[int]) -> str:
+    """UTF-16 code units to text; lone surrogates (broken font maps) become U+FFFD."""
+    text = "".join(map(chr, units)).rstrip("\x00")
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _run_texts(raw: object, rects: list[tuple[float, float, float, float]]) -> list[str]:
+    """The text of each rectangle, sliced from the page's text by character index.
+
+    Rectangles come in character order, so a run is the characters from its first one up to
+    the next run's first; asking pdfium for each rectangle's text separately costs a scan of
+    the whole page per run. Where an index cannot be found the slow way is used.
+    """
+    count = pdfium_c.FPDFText_CountChars(raw)
+    units = (ctypes.c_ushort * (count + 1))()
+    pdfium_c.FPDFText_GetText(raw, 0, count, units)
+    starts = [_first_char(raw, rect) for rect in rects] + [count]
+    texts = []
+    for k, rect in enumerate(rects):
+        start, end = starts[k], starts[k + 1]
+        if 0 <= start < end:
+            texts.append(_from_units(units[start:end]))
+        else:
+            texts.append(_bounded_text(raw, rect))
+    return texts
+
+
 def _runs(textpage: pdfium.PdfTextPage, height: float) -> list[Line]:
     """Text runs with font size, weight and font-metric boxes, in top-down coordinates.
 
     pdfium splits runs where the font changes, so one character per run tells its font. The
     'loose' character box comes from the font's ascent and descent, so every run of a line gets
     the same top and bottom whatever its letters: line spacing is then measurable exactly.
+    Raw pdfium calls are used throughout: the high-level helpers cost ~100 µs a run.
     """
     raw = textpage.raw
     box = pdfium_c.FS_RECTF()
+    rects = _run_rects(raw)
     runs = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        text = _clean_run_text(textpage.get_text_bounded(left, bottom, right, top))
+    for rect, raw_text in zip(rects, _run_texts(raw, rects), strict=True):
+        text = _clean_run_text(raw_text)
         if not text.strip():
             continue
+        left, bottom, right, top = rect
         index = pdfium_c.FPDFText_GetCharIndexAtPos(
             raw, (left + right) / 2, (bottom + top) / 2, (right - left) / 2 + 1,
             (top - bottom) / 2 + 1,
