@@ -74,8 +74,13 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
 def progress_bar(description: str) -> Progress:
     """A progress bar on stderr."""
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=err, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
     )
 
 
@@ -92,8 +97,14 @@ def _require_paths(paths: list[Path]) -> None:
 
 
 # ---------------------------------------------------------------- ingest
-def do_ingest(paths: list[Path], db_path: Path, manifest: Path | None, jobs: int,
-              max_pages: int, time_budget: float) -> dict[str, Any]:
+def do_ingest(
+    paths: list[Path],
+    db_path: Path,
+    manifest: Path | None,
+    jobs: int,
+    max_pages: int,
+    time_budget: float,
+) -> dict[str, Any]:
     """Ingest files into the database; return a summary."""
     import time
 
@@ -107,13 +118,27 @@ def do_ingest(paths: list[Path], db_path: Path, manifest: Path | None, jobs: int
     db = _open(db_path)
     files = pdf_files(paths)
     rows = read_manifest(manifest) if manifest else {}
-    summary: dict[str, Any] = {"files": len(files), "ok": 0, "skipped": 0, "failed": 0,
-                               "pages": 0, "passages": 0, "image_only_pages": 0, "errors": []}
+    summary: dict[str, Any] = {
+        "files": len(files),
+        "ok": 0,
+        "skipped": 0,
+        "failed": 0,
+        "pages": 0,
+        "passages": 0,
+        "image_only_pages": 0,
+        "errors": [],
+    }
     started = time.perf_counter()
     with progress_bar("ingest") as bar:
         task = bar.add_task("ingest", total=len(files), rate="")
-        for outcome in ingest_files(files, known=known_sha256(db), manifest=rows, jobs=jobs,
-                                    max_pages=max_pages, budget=time_budget):
+        for outcome in ingest_files(
+            files,
+            known=known_sha256(db),
+            manifest=rows,
+            jobs=jobs,
+            max_pages=max_pages,
+            budget=time_budget,
+        ):
             if outcome.skipped:
                 summary["skipped"] += 1
             elif outcome.review is not None:
@@ -125,13 +150,17 @@ def do_ingest(paths: list[Path], db_path: Path, manifest: Path | None, jobs: int
                 for warning in outcome.review.warnings:
                     err.print(f"warning: {outcome.path}: {warning}", highlight=False)
             else:
-                record_ingest_error(db, str(outcome.path), outcome.sha256, outcome.code,
-                                    outcome.reason)
+                record_ingest_error(
+                    db, str(outcome.path), outcome.sha256, outcome.code, outcome.reason
+                )
                 summary["failed"] += 1
-                summary["errors"].append({"file": str(outcome.path), "code": outcome.code,
-                                          "reason": outcome.reason})
-                err.print(f"[red]failed[/red]: {outcome.path}: {outcome.reason} ({outcome.code})",
-                          highlight=False)
+                summary["errors"].append(
+                    {"file": str(outcome.path), "code": outcome.code, "reason": outcome.reason}
+                )
+                err.print(
+                    f"[red]failed[/red]: {outcome.path}: {outcome.reason} ({outcome.code})",
+                    highlight=False,
+                )
             elapsed = max(time.perf_counter() - started, 1e-6)
             bar.update(task, advance=1, rate=f"{summary['pages'] / elapsed:.0f} pages/s")
     summary["seconds"] = round(time.perf_counter() - started, 2)
@@ -179,30 +208,37 @@ def do_classify_db(db_path: Path) -> dict[str, Any]:
     seed_vocabulary(db, vocabulary.themes, vocabulary.agencies)
     todo = db.execute(
         "select count(*) from passages where classified_with is null or classified_with != ?",
-        [model.version]).fetchone()[0]
+        [model.version],
+    ).fetchone()[0]
     started, done = time.perf_counter(), 0
     with progress_bar("classify") as bar:
         task = bar.add_task("classify", total=todo, rate="")
         for batch in passages_to_classify(db, model.version):
             labels = model.label_texts([text for _, text in batch])
-            save_labels(db, [(pid, lb) for (pid, _), lb in zip(batch, labels, strict=True)],
-                        model.version)
+            save_labels(
+                db, [(pid, lb) for (pid, _), lb in zip(batch, labels, strict=True)], model.version
+            )
             done += len(batch)
             rate = done / max(time.perf_counter() - started, 1e-6)
             bar.update(task, advance=len(batch), rate=f"{rate:.0f} passages/s")
     set_meta(db, model_version=model.version, taxonomy_version=vocabulary.taxonomy_version)
-    return {"classified": done, "model_version": model.version,
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "classified": done,
+        "model_version": model.version,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 @app.command()
 @handle_errors
 def classify(
     db: Annotated[Path | None, typer.Option("--db", help="Label ingested passages.")] = None,
-    input: Annotated[Path | None, typer.Option("--input", "-i",
-                                               help="JSONL of {id, text}; '-' for stdin.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="JSONL output; '-' for stdout.")] = None,
+    input: Annotated[
+        Path | None, typer.Option("--input", "-i", help="JSONL of {id, text}; '-' for stdin.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSONL output; '-' for stdout.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Label passages with themes, agencies and who failed to tell whom."""
@@ -216,8 +252,13 @@ def classify(
             raise error("E001", path=input)
         model = default_model()
         source = sys.stdin if str(input) == "-" else open(input, encoding="utf-8")  # noqa: SIM115
-        sink = sys.stdout if output is None or str(output) == "-" else open(  # noqa: SIM115
-            output, "w", encoding="utf-8")
+        sink = (
+            sys.stdout
+            if output is None or str(output) == "-"
+            else open(  # noqa: SIM115
+                output, "w", encoding="utf-8"
+            )
+        )
         try:
             count = classify_stream(model, source, sink, str(input))
         finally:
@@ -228,8 +269,14 @@ def classify(
         err.print(f"classified {count} records")
         return
     summary = do_classify_db(db)
-    emit(summary, as_json, lambda s: out.print(
-        f"classified {s['classified']} passages with model {s['model_version']} in {s['seconds']}s"))
+    emit(
+        summary,
+        as_json,
+        lambda s: out.print(
+            f"classified {s['classified']} passages with model {s['model_version']}"
+            f" in {s['seconds']}s"
+        ),
+    )
 
 
 # ---------------------------------------------------------------- publish / run / serve
@@ -243,8 +290,9 @@ def do_publish(db_path: Path, embeddings: bool = True) -> dict[str, Any]:
     todo = len(passages_without_embeddings(db, "all-MiniLM-L6-v2")) if embeddings else 0
     with progress_bar("embed") as bar:
         task = bar.add_task("embed", total=todo, rate="")
-        result = publish(db, info, embeddings=embeddings,
-                         progress=lambda n: bar.update(task, advance=n))
+        result = publish(
+            db, info, embeddings=embeddings, progress=lambda n: bar.update(task, advance=n)
+        )
     return result
 
 
@@ -257,8 +305,13 @@ def publish_command(
 ) -> None:
     """Prepare the database for serving: full-text index, embeddings, views."""
     result = do_publish(db, embeddings)
-    emit(result, as_json, lambda r: out.print(
-        f"published: {r['embedded']} passages embedded, {r['recommendations']} recommendations"))
+    emit(
+        result,
+        as_json,
+        lambda r: out.print(
+            f"published: {r['embedded']} passages embedded, {r['recommendations']} recommendations"
+        ),
+    )
 
 
 @app.command()
@@ -278,8 +331,10 @@ def run(
 
     def human(s: dict[str, Any]) -> None:
         _print_ingest(s["ingest"])
-        out.print(f"classified {s['classify']['classified']} passages; "
-                  f"embedded {s['publish']['embedded']}")
+        out.print(
+            f"classified {s['classify']['classified']} passages; "
+            f"embedded {s['publish']['embedded']}"
+        )
 
     emit(summary, as_json, human)
     if summary["ingest"]["failed"]:
@@ -293,8 +348,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8001,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     private: Annotated[bool, typer.Option(help="Serve drafts to logged-in users only.")] = False,
-    metadata: Annotated[Path, typer.Option(help="Datasette metadata file.")] = Path(
-        "metadata.yml"),
+    metadata: Annotated[Path, typer.Option(help="Datasette metadata file.")] = Path("metadata.yml"),
 ) -> None:
     """Serve the database with Datasette (read-only, with the scr-miner plugin)."""
     from scr_miner.publish.serve import datasette_command
@@ -313,8 +367,12 @@ def search(
     db: DbOption = Path("scr.db"),
     theme: Annotated[str | None, typer.Option(help="Only passages with this theme id.")] = None,
     agency: Annotated[str | None, typer.Option(help="Only passages naming this agency id.")] = None,
-    year: Annotated[str | None, typer.Option(help="A year or range, e.g. 2015 or 2015-2020.")] = None,
-    review_type: Annotated[str | None, typer.Option("--type", help="SCR, CSPR, SAR, DHR, PFD.")] = None,
+    year: Annotated[
+        str | None, typer.Option(help="A year or range, e.g. 2015 or 2015-2020.")
+    ] = None,
+    review_type: Annotated[
+        str | None, typer.Option("--type", help="SCR, CSPR, SAR, DHR, PFD.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 10,
     as_json: JsonOption = False,
 ) -> None:
@@ -325,17 +383,27 @@ def search(
     from scr_miner.export.search import Filters, hybrid
 
     year_from, year_to = _year_range(year)
-    filters = Filters(theme=check_theme_id(theme) if theme else None,
-                      agency=check_agency_id(agency) if agency else None,
-                      year_from=year_from, year_to=year_to, review_type=review_type)
+    filters = Filters(
+        theme=check_theme_id(theme) if theme else None,
+        agency=check_agency_id(agency) if agency else None,
+        year_from=year_from,
+        year_to=year_to,
+        review_type=review_type,
+    )
     hits = hybrid(_open(db, must_exist=True), query, filters, limit)
 
     def human(rows: list[dict]) -> None:
         table = Table("#", "score", "review", "page", "para", "themes", "text", show_lines=True)
         for i, h in enumerate(rows, 1):
-            table.add_row(str(i), f"{h['score']:.3f}", f"{h['title']} ({h['year']})",
-                          str(h["page"]), h["paragraph_number"] or "", ", ".join(h["themes"]),
-                          h["text"][:300])
+            table.add_row(
+                str(i),
+                f"{h['score']:.3f}",
+                f"{h['title']} ({h['year']})",
+                str(h["page"]),
+                h["paragraph_number"] or "",
+                ", ".join(h["themes"]),
+                h["text"][:300],
+            )
         out.print(table)
 
     emit([asdict(h) for h in hits], as_json, human)
@@ -358,8 +426,9 @@ def export(
     db: DbOption = Path("scr.db"),
     format: Annotated[str, typer.Option("--format", "-f", help="md, html, csv or jsonl.")] = "md",
     limit: Annotated[int, typer.Option(min=1, help="Excerpts in the pack.")] = 12,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="File to write (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
+    ] = None,
 ) -> None:
     """Write a training pack of cited excerpts for one theme."""
     from scr_miner.classify.themes import check_theme_id
@@ -381,7 +450,8 @@ def export(
 def report(
     db: DbOption = Path("scr.db"),
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for figures and tables.")] = Path(
-        "report"),
+        "report"
+    ),
     as_json: JsonOption = False,
 ) -> None:
     """Write the corpus report: figures (PNG), tables (CSV) and a Markdown summary."""
@@ -396,15 +466,31 @@ def report(
 @handle_errors
 def train(
     models: Annotated[Path | None, typer.Option(help="Model folder (default models/).")] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option(help="Gold JSONL for the model card (default corpus/gold/passages.jsonl)."),
+    ] = None,
+    baselines: Annotated[bool, typer.Option(help="Score the baselines for the card.")] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild the theme model from models/training/*.jsonl (fixed seeds) and its model card."""
+    from scr_miner.classify.card import micro_macro, write_card
     from scr_miner.classify.themes import models_dir
     from scr_miner.classify.train import train as train_model
 
-    info = train_model(models or models_dir())
-    emit(info, as_json, lambda i: out.print(
-        f"trained model {i['model_version']} on {i['training_passages']} passages"))
+    directory = models or models_dir()
+    info = train_model(directory)
+    gold = gold or directory.parent / "corpus" / "gold" / "passages.jsonl"
+    if gold.exists():
+        err.print(f"evaluating on {gold} for the model card ...")
+        info["gold"] = micro_macro(write_card(directory, info, gold, baselines))
+
+    def human(i: dict[str, Any]) -> None:
+        out.print(f"trained model {i['model_version']} on {i['training_passages']} passages")
+        for name, (micro, macro) in i.get("gold", {}).items():
+            out.print(f"  {name:16s} micro-F1 {micro:.3f}  macro-F1 {macro:.3f}")
+
+    emit(info, as_json, human)
 
 
 @app.command()
@@ -414,25 +500,32 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file."""
-    from scr_miner.classify.evaluate import binarise, evaluate as score, read_gold
+    from scr_miner.classify.evaluate import binarise, read_gold
+    from scr_miner.classify.evaluate import evaluate as score
     from scr_miner.classify.model import default_model
 
     records = read_gold(gold)
     labels = default_model().label_texts([r["text"] for r in records])
-    result = score(binarise([r["themes"] for r in records]),
-                   binarise([lb.themes for lb in labels]))
+    result = score(binarise([r["themes"] for r in records]), binarise([lb.themes for lb in labels]))
 
     def human(r: dict[str, Any]) -> None:
         table = Table("theme", "support", "precision", "recall", "F1", "95% CI")
         for theme, s in r["per_theme"].items():
-            table.add_row(theme, str(s["support"]), f"{s['precision']:.3f}",
-                          f"{s['recall']:.3f}", f"{s['f1']:.3f}",
-                          f"{s['f1_95ci'][0]:.2f}–{s['f1_95ci'][1]:.2f}")
+            table.add_row(
+                theme,
+                str(s["support"]),
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+                f"{s['f1_95ci'][0]:.2f}–{s['f1_95ci'][1]:.2f}",
+            )
         out.print(table)
-        out.print(f"micro-F1 {r['micro_f1']:.3f} ({r['micro_f1_95ci'][0]:.3f}–"
-                  f"{r['micro_f1_95ci'][1]:.3f}); macro-F1 {r['macro_f1']:.3f} "
-                  f"({r['macro_f1_95ci'][0]:.3f}–{r['macro_f1_95ci'][1]:.3f}); "
-                  f"{r['passages']} passages")
+        out.print(
+            f"micro-F1 {r['micro_f1']:.3f} ({r['micro_f1_95ci'][0]:.3f}–"
+            f"{r['micro_f1_95ci'][1]:.3f}); macro-F1 {r['macro_f1']:.3f} "
+            f"({r['macro_f1_95ci'][0]:.3f}–{r['macro_f1_95ci'][1]:.3f}); "
+            f"{r['passages']} passages"
+        )
 
     emit(result, as_json, human)
 
@@ -447,9 +540,11 @@ def info(db: DbOption = Path("scr.db"), as_json: JsonOption = False) -> None:
     summary = corpus_summary(_open(db, must_exist=True))
 
     def human(s: dict[str, Any]) -> None:
-        out.print(f"{s['reviews']} reviews, {s['pages']} pages ({s['image_only_pages']} image "
-                  f"only), {s['passages']} passages ({s['classified_passages']} classified), "
-                  f"{s['ingest_errors']} ingest errors")
+        out.print(
+            f"{s['reviews']} reviews, {s['pages']} pages ({s['image_only_pages']} image "
+            f"only), {s['passages']} passages ({s['classified_passages']} classified), "
+            f"{s['ingest_errors']} ingest errors"
+        )
         out.print("by type: " + ", ".join(f"{k} {v}" for k, v in s["reviews_by_type"].items()))
         out.print("by theme: " + ", ".join(f"{k} {v}" for k, v in s["passages_by_theme"].items()))
 

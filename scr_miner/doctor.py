@@ -9,8 +9,18 @@ from typing import Any
 from scr_miner import __version__
 from scr_miner.errors import ScrMinerError
 
-PACKAGES = ("torch", "sentence-transformers", "spacy", "spacy-lookups-data", "scikit-learn",
-            "pdfplumber", "pypdfium2", "sqlite-utils", "datasette", "typer")
+PACKAGES = (
+    "torch",
+    "sentence-transformers",
+    "spacy",
+    "spacy-lookups-data",
+    "scikit-learn",
+    "pdfplumber",
+    "pypdfium2",
+    "sqlite-utils",
+    "datasette",
+    "typer",
+)
 
 
 def _check(name: str, func: Any, required: bool = True) -> dict[str, Any]:
@@ -20,8 +30,12 @@ def _check(name: str, func: Any, required: bool = True) -> dict[str, Any]:
     except ScrMinerError as exc:
         return {"check": name, "ok": False, "detail": str(exc), "required": required}
     except Exception as exc:  # noqa: BLE001 - doctor reports, it does not crash
-        return {"check": name, "ok": False, "detail": f"{exc.__class__.__name__}: {exc}",
-                "required": required}
+        return {
+            "check": name,
+            "ok": False,
+            "detail": f"{exc.__class__.__name__}: {exc}",
+            "required": required,
+        }
 
 
 def _versions() -> str:
@@ -63,7 +77,8 @@ def _sqlite_extensions() -> str:
     if module is None:
         raise RuntimeError(
             f"python sqlite3 {sqlite3.sqlite_version} cannot load extensions and pysqlite3 is "
-            "missing; semantic search uses the numpy path")
+            "missing; semantic search uses the numpy path"
+        )
     return f"{module.__name__} {module.sqlite_version} can load extensions (sqlite-vec)"
 
 

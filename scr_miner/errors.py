@@ -24,7 +24,10 @@ class Errors:
 
     E001 = "File not found: {path}"
     E002 = "Not a scr-miner database (or it is damaged): {path}: {reason}"
-    E003 = "Database {path} has schema version {found}, newer than this scr-miner supports ({supported})"
+    E003 = (
+        "Database {path} has schema version {found}, newer than this scr-miner supports "
+        "({supported})"
+    )
     E004 = "Unknown theme id {theme!r}; known ids: {known}"
     E005 = "Unknown agency id {agency!r}; known ids: {known}"
     E010 = "Model file {path} failed its checksum: expected {expected}, found {found}"
@@ -35,6 +38,7 @@ class Errors:
     E020 = "{path}: line {line}: {reason}"
     E021 = "Unknown export format {fmt!r}; choose one of {known}"
     E030 = "Gold file {path} is invalid at line {line}: {reason}"
+    E040 = "No review with id {review!r} in the database (see `scr-miner info`)"
 
 
 def error(code: str, **values: object) -> ScrMinerError:

@@ -8,12 +8,40 @@ from scr_miner.classify.nlp import NEGATORS
 from scr_miner.records import Pair
 
 TELL_VERBS = {
-    "tell", "inform", "notify", "share", "pass", "send", "alert", "copy", "update", "advise",
-    "refer", "forward", "disclose", "communicate", "relay", "report", "invite", "feed", "aware",
-    "know", "unaware", "contact", "told",
+    "tell",
+    "inform",
+    "notify",
+    "share",
+    "pass",
+    "send",
+    "alert",
+    "copy",
+    "update",
+    "advise",
+    "refer",
+    "forward",
+    "disclose",
+    "communicate",
+    "relay",
+    "report",
+    "invite",
+    "feed",
+    "aware",
+    "know",
+    "unaware",
+    "contact",
+    "told",
 }
-FLOW_THEMES = ("not-shared", "transfer-gap", "no-feedback", "meeting-gap", "misunderstood",
-               "consent-confidentiality", "systems-access", "not-acted-on")
+FLOW_THEMES = (
+    "not-shared",
+    "transfer-gap",
+    "no-feedback",
+    "meeting-gap",
+    "misunderstood",
+    "consent-confidentiality",
+    "systems-access",
+    "not-acted-on",
+)
 
 
 def agencies_in(doc: Doc) -> list[str]:
@@ -40,7 +68,9 @@ def _pair_in_sentence(sent: Span, agencies: list[Span]) -> tuple[str, str] | Non
             return agent[0].label_, before[-1].label_
     if lemma in {"aware", "unaware", "know"} and before and after:
         return after[0].label_, before[-1].label_  # "X was unaware that Y ..." -> Y to X
-    passive = any(t.lemma_ == "be" for t in sent[max(0, verb.i - sent.start - 3): verb.i - sent.start])
+    passive = any(
+        t.lemma_ == "be" for t in sent[max(0, verb.i - sent.start - 3) : verb.i - sent.start]
+    )
     if passive and before and len(before) >= 1 and after:
         return after[0].label_, before[-1].label_
     if before and after:
@@ -63,8 +93,8 @@ def pairs_in(doc: Doc, themes: list[str]) -> list[Pair]:
         if not found or found[0] == found[1]:
             continue
         negated = any(t.lemma_.lower() in NEGATORS for t in sent)
-        theme = failure if negated else (
-            "effective-sharing" if "effective-sharing" in themes else None
+        theme = (
+            failure if negated else ("effective-sharing" if "effective-sharing" in themes else None)
         )
         if theme:
             pair = Pair(found[0], found[1], theme)

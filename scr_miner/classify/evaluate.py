@@ -64,8 +64,10 @@ def point_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     tp, fp, fn = _counts(gold, pred)
     present = gold.sum(axis=0) > 0
     per = [_f1(tp[j], fp[j], fn[j]) for j in range(gold.shape[1]) if present[j]]
-    return {"micro_f1": _f1(tp.sum(), fp.sum(), fn.sum()),
-            "macro_f1": float(np.mean(per)) if per else 0.0}
+    return {
+        "micro_f1": _f1(tp.sum(), fp.sum(), fn.sum()),
+        "macro_f1": float(np.mean(per)) if per else 0.0,
+    }
 
 
 def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS) -> dict:
@@ -84,8 +86,10 @@ def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS)
         boot_micro[r], boot_macro[r] = scores["micro_f1"], scores["macro_f1"]
 
     def interval(values: np.ndarray) -> list[float]:
-        return [round(float(np.percentile(values, 2.5)), 4),
-                round(float(np.percentile(values, 97.5)), 4)]
+        return [
+            round(float(np.percentile(values, 2.5)), 4),
+            round(float(np.percentile(values, 97.5)), 4),
+        ]
 
     per_theme = {}
     for j, theme in enumerate(THEME_IDS):

@@ -70,7 +70,10 @@ def feature_matrix(units: list[Unit], idf: np.ndarray, embedder: StaticEmbedder)
     norms = np.sqrt(lexical.multiply(lexical).sum(axis=1)).A1
     lexical = sp.diags(1 / np.maximum(norms, 1e-9)) @ lexical
     dense = np.hstack(
-        [embedder.embed([u.text for u in units]) * EMBEDDING_WEIGHT, np.vstack([u.cues for u in units])]
+        [
+            embedder.embed([u.text for u in units]) * EMBEDDING_WEIGHT,
+            np.vstack([u.cues for u in units]),
+        ]
     )
     return sp.hstack([lexical, sp.csr_matrix(dense)], format="csr")
 

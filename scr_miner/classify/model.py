@@ -30,9 +30,14 @@ def verify_manifest(directory: Path) -> dict[str, str]:
     if not manifest_path.exists():
         raise error("E011", path=manifest_path)
     try:
-        expected = {name.strip(): digest for digest, name in
-                    (line.split(maxsplit=1) for line in manifest_path.read_text().splitlines()
-                     if line.strip())}
+        expected = {
+            name.strip(): digest
+            for digest, name in (
+                line.split(maxsplit=1)
+                for line in manifest_path.read_text().splitlines()
+                if line.strip()
+            )
+        }
     except ValueError as exc:
         raise error("E012", path=manifest_path, reason=str(exc)) from None
     for name in MODEL_FILES:
@@ -129,8 +134,10 @@ class ThemeModel:
                 pieces.append(part)
                 owners.append(index)
         labels = self.label_texts(pieces)
-        return [merge_labels([lb for lb, o in zip(labels, owners, strict=True) if o == i])
-                for i in range(len(texts))]
+        return [
+            merge_labels([lb for lb, o in zip(labels, owners, strict=True) if o == i])
+            for i in range(len(texts))
+        ]
 
 
 def merge_labels(labels: list[Label]) -> Label:
@@ -140,8 +147,9 @@ def merge_labels(labels: list[Label]) -> Label:
         merged.themes += [t for t in label.themes if t not in merged.themes]
         merged.agencies += [a for a in label.agencies if a not in merged.agencies]
         merged.pairs += [p for p in label.pairs if p not in merged.pairs]
-        merged.evidence += [e for e in label.evidence if e.theme not in
-                            {x.theme for x in merged.evidence}]
+        merged.evidence += [
+            e for e in label.evidence if e.theme not in {x.theme for x in merged.evidence}
+        ]
         for theme, score in label.scores.items():
             merged.scores[theme] = max(merged.scores[theme], score)
     merged.themes.sort(key=THEME_IDS.index)
@@ -161,8 +169,9 @@ def load_model(directory: Path | None = None) -> ThemeModel:
     except (OSError, ValueError, KeyError) as exc:
         raise error("E012", path=directory, reason=str(exc)) from None
     thresholds = np.array([info["thresholds"][t] for t in THEME_IDS], dtype=np.float32)
-    return ThemeModel(coef, intercept, thresholds, idf, StaticEmbedder(table), info,
-                      str(directory / "themes.yml"))
+    return ThemeModel(
+        coef, intercept, thresholds, idf, StaticEmbedder(table), info, str(directory / "themes.yml")
+    )
 
 
 @lru_cache(maxsize=2)

@@ -20,12 +20,30 @@ from spacy.util import filter_spans
 from scr_miner.classify.themes import Vocabulary, load_vocabulary
 
 NEGATORS = {
-    "not", "no", "never", "nobody", "none", "neither", "nor", "without", "fail", "unaware",
-    "lack", "absent", "nothing", "unable", "omit", "miss", "neglect", "nowhere", "noone",
+    "not",
+    "no",
+    "never",
+    "nobody",
+    "none",
+    "neither",
+    "nor",
+    "without",
+    "fail",
+    "unaware",
+    "lack",
+    "absent",
+    "nothing",
+    "unable",
+    "omit",
+    "miss",
+    "neglect",
+    "nowhere",
+    "noone",
 }
 Doc.set_extension("cue_hits", default=None, force=True)
-Span.set_extension("negated", getter=lambda s: any(t.lemma_.lower() in NEGATORS for t in s),
-                   force=True)
+Span.set_extension(
+    "negated", getter=lambda s: any(t.lemma_.lower() in NEGATORS for t in s), force=True
+)
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +93,7 @@ class AgencyMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [
-            Span(doc, start, end, label=match_id)
-            for match_id, start, end in self.matcher(doc)
+            Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)
         ]
         doc.spans["agencies"] = filter_spans(spans)
         return doc

@@ -1,4 +1,4 @@
-"""``classify --input IN.jsonl --output OUT.jsonl``: streaming, constant memory, line-numbered errors."""
+"""``classify --input IN.jsonl --output OUT.jsonl``: streaming, constant memory, clear errors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def read_records(handle: IO[str], name: str) -> Iterator[tuple[str, str]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise error("E020", path=name, line=number, reason=f"not valid JSON ({exc.msg})") from None
+            raise error(
+                "E020", path=name, line=number, reason=f"not valid JSON ({exc.msg})"
+            ) from None
         if not isinstance(record, dict) or "text" not in record:
             raise error("E020", path=name, line=number, reason='expected an object with "text"')
         text = record["text"]

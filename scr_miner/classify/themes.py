@@ -13,14 +13,39 @@ from scr_miner.errors import error
 
 # The fixed contract of ../shared/taxonomy.md (v1). Order is the column order of model arrays.
 THEME_IDS: tuple[str, ...] = (
-    "not-shared", "transfer-gap", "no-feedback", "not-sought", "not-acted-on", "misunderstood",
-    "voice-unheard", "no-overview", "meeting-gap", "escalation-gap", "not-recorded",
-    "consent-confidentiality", "systems-access", "effective-sharing",
+    "not-shared",
+    "transfer-gap",
+    "no-feedback",
+    "not-sought",
+    "not-acted-on",
+    "misunderstood",
+    "voice-unheard",
+    "no-overview",
+    "meeting-gap",
+    "escalation-gap",
+    "not-recorded",
+    "consent-confidentiality",
+    "systems-access",
+    "effective-sharing",
 )
 AGENCY_IDS: tuple[str, ...] = (
-    "police", "childrens-social-care", "health-visiting", "gp", "midwifery", "hospital",
-    "ambulance", "school", "camhs", "adult-mental-health", "substance-misuse", "probation",
-    "youth-justice", "housing", "adult-social-care", "domestic-abuse-service", "marac",
+    "police",
+    "childrens-social-care",
+    "health-visiting",
+    "gp",
+    "midwifery",
+    "hospital",
+    "ambulance",
+    "school",
+    "camhs",
+    "adult-mental-health",
+    "substance-misuse",
+    "probation",
+    "youth-justice",
+    "housing",
+    "adult-social-care",
+    "domestic-abuse-service",
+    "marac",
     "voluntary-sector",
 )
 FAILURE_THEMES = tuple(t for t in THEME_IDS if t != "effective-sharing")
@@ -83,6 +108,8 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
         raise error("E014", path=path, reason="agency ids differ from taxonomy contract v1")
     ordered = tuple(sorted(themes, key=lambda t: THEME_IDS.index(t["id"])))
     return Vocabulary(
-        str(data.get("taxonomy_version", "1")), str(data.get("themes_version", "0")),
-        ordered, agencies,
+        str(data.get("taxonomy_version", "1")),
+        str(data.get("themes_version", "0")),
+        ordered,
+        agencies,
     )

@@ -60,8 +60,9 @@ def label_matrix(records: list[dict]) -> np.ndarray:
 
 
 def _fit_one(x, y: np.ndarray) -> LogisticRegression:  # noqa: ANN001
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear",
-                               random_state=SEED)
+    model = LogisticRegression(
+        C=C, class_weight="balanced", max_iter=3000, solver="liblinear", random_state=SEED
+    )
     return model.fit(x, y)
 
 
@@ -84,8 +85,9 @@ def out_of_fold(x, y: np.ndarray, folds: int = 5) -> np.ndarray:  # noqa: ANN001
         for j in range(y.shape[1]):
             if y[train_idx, j].sum() == 0:
                 continue
-            oof[test_idx, j] = _fit_one(x[train_idx], y[train_idx, j]).predict_proba(
-                x[test_idx])[:, 1]
+            oof[test_idx, j] = _fit_one(x[train_idx], y[train_idx, j]).predict_proba(x[test_idx])[
+                :, 1
+            ]
     return oof
 
 
@@ -113,9 +115,9 @@ def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
     coef = np.vstack([m.coef_[0] for m in models]).astype(np.float32)
     intercept = np.array([m.intercept_[0] for m in models], dtype=np.float32)
     np.savez_compressed(directory / "theme_model.npz", coef=coef, intercept=intercept, idf=idf)
-    data_hash = hashlib.sha256(
-        "\n".join(r["text"] for r in records).encode("utf-8")
-    ).hexdigest()[:16]
+    data_hash = hashlib.sha256("\n".join(r["text"] for r in records).encode("utf-8")).hexdigest()[
+        :16
+    ]
     info = {
         "model_version": f"{vocabulary.themes_version}+{data_hash[:8]}",
         "taxonomy_version": vocabulary.taxonomy_version,

@@ -60,9 +60,7 @@ def seed_vocabulary(
             ],
             pk="id",
         )
-        db["agencies"].upsert_all(
-            [{"id": a["id"], "label": a["label"]} for a in agencies], pk="id"
-        )
+        db["agencies"].upsert_all([{"id": a["id"], "label": a["label"]} for a in agencies], pk="id")
 
 
 def known_sha256(db: sqlite_utils.Database) -> set[str]:
@@ -111,9 +109,7 @@ def save_review(db: sqlite_utils.Database, review: Review) -> None:
                 "ingested_at": _now(),
             }
         )
-        db["sections"].insert_all(
-            [{**s.__dict__, "review_id": review.id} for s in review.sections]
-        )
+        db["sections"].insert_all([{**s.__dict__, "review_id": review.id} for s in review.sections])
         db["passages"].insert_all(
             [
                 {

@@ -72,9 +72,7 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("review_id", "reviews", "id"), ("section_id", "sections", "id")],
     )
-    db["themes"].create(
-        {"id": str, "group": str, "label": str, "definition": str}, pk="id"
-    )
+    db["themes"].create({"id": str, "group": str, "label": str, "definition": str}, pk="id")
     db["agencies"].create({"id": str, "label": str}, pk="id")
     db["passage_themes"].create(
         {"passage_id": str, "theme_id": str, "score": float, "evidence": str},
@@ -136,7 +134,7 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database, path: str = "") -> int:
-    """Bring ``db`` up to ``SCHEMA_VERSION``; refuse files that are not ours. Returns the version."""
+    """Bring ``db`` up to ``SCHEMA_VERSION``, refusing files that are not ours; return it."""
     app_id = db.execute("pragma application_id").fetchone()[0]
     tables = db.table_names()
     if tables and app_id != SCHEMA_APP_ID:
@@ -152,7 +150,5 @@ def migrate(db: sqlite_utils.Database, path: str = "") -> int:
             db["schema_version"].create({"version": int, "applied_at": str}, pk="version")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](db)
-            db.execute(
-                "insert into schema_version values (?, datetime('now'))", [version]
-            )
+            db.execute("insert into schema_version values (?, datetime('now'))", [version])
     return SCHEMA_VERSION

@@ -7,7 +7,7 @@ from types import ModuleType
 
 
 def extension_sqlite() -> ModuleType | None:
-    """A DB-API sqlite module able to load extensions: pysqlite3, else stdlib if it can, else None."""
+    """A DB-API sqlite module that can load extensions (pysqlite3 first), or None."""
     candidates: list[ModuleType] = []
     try:
         import pysqlite3.dbapi2 as pysqlite3  # type: ignore[import-not-found]

@@ -1,0 +1,45 @@
+"""Split the annotated corpus by review: half the reviews are the gold set, never trained on; the
+other half's annotated paragraphs become in-domain training data.
+
+Usage: python corpus/gold/split.py   (reads corpus/gold/labelled/*.jsonl)
+Writes corpus/gold/passages.jsonl (gold) and models/training/corpus-annotated.jsonl (training).
+The split is by whole review, fixed below, stratified by review type and by writer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLD_REVIEWS = (
+    "scr-2011-harrowfield-child-j", "scr-2015-wendlow-young-person-k", "scr-2017-averingham-baby-e",
+    "cspr-2019-morrowby-child-s", "cspr-2021-kestonbridge-child-m", "cspr-2025-sallowmere-ellie",
+    "scr-2011-harlowmere-child-l", "scr-2016-fenholt-child-j", "cspr-2022-wexcombe-child-p",
+    "sar-2017-kelderby-mr-h", "sar-2024-callowfield-jay",
+    "dhr-2019-harbridge-chloe", "dhr-2016-ketterstone-mrs-jean-pollard",
+    "pfd-2019-northmoor-kai-ellison", "pfd-2023-greywater-isla-mae-corrigan",
+)
+
+
+def main() -> None:
+    """Write the gold file and the corpus-derived training file."""
+    gold, training = [], []
+    for path in sorted((ROOT / "corpus/gold/labelled").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["review_id"] in GOLD_REVIEWS:
+                gold.append(record)
+            else:
+                training.append({"text": record["text"], "themes": record["themes"],
+                                 "pairs": record["pairs"], "kind": "annotated-review",
+                                 "source": record["id"]})
+    (ROOT / "corpus/gold/passages.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
+    (ROOT / "models/training/corpus-annotated.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in training), encoding="utf-8")
+    print(f"gold: {len(gold)} passages; training from other reviews: {len(training)}")
+
+
+if __name__ == "__main__":
+    main()
