@@ -192,10 +192,19 @@ def fuse(rankings: dict[str, list[Hit]], limit: int) -> list[Hit]:
 def hybrid(db: sqlite_utils.Database, question: str, filters: Filters, limit: int = 10,
            depth: int = 50) -> list[Hit]:
     """Phrase, full-text and semantic rankings fused by RRF, with passage details filled in."""
+    vector = contextual_embedder().embed([question])[0] if _embedding_matrix(db)[0] else None
+    return with_details(db, hybrid_by_vector(db, question, vector, filters, limit, depth))
+
+
+def hybrid_by_vector(db: sqlite_utils.Database, question: str, vector: np.ndarray | None,
+                     filters: Filters, limit: int = 10, depth: int = 50) -> list[Hit]:
+    """The fused ranking for a question whose vector is already computed (e.g. by a server
+    that embeds off its event loop); ``vector=None`` fuses the word-based rankings alone."""
     rankings = {"phrase": phrase(db, question, filters, depth),
-                "fulltext": fulltext(db, question, filters, depth),
-                "semantic": semantic(db, question, filters, depth)}
-    return with_details(db, fuse(rankings, limit))
+                "fulltext": fulltext(db, question, filters, depth)}
+    if vector is not None:
+        rankings["semantic"] = semantic_by_vector(db, vector, filters, depth)
+    return fuse(rankings, limit)
 
 
 def with_details(db: sqlite_utils.Database, hits: list[Hit]) -> list[Hit]:

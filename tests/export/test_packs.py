@@ -247,3 +247,37 @@ def test_cli_export_writes_the_file_and_refuses_bad_input(sample_db: Path,
     assert bad_format.exit_code == 2 and "E021" in bad_format.output
     bad_theme = runner.invoke(app, ["export", "--db", str(sample_db), "--theme", "gossip"])
     assert bad_theme.exit_code == 2 and "E004" in bad_theme.output
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_html_pack_prints_to_a4_pages_without_splitting_an_excerpt(sample_db: Path,
+                                                                   tmp_path: Path) -> None:
+    """Print the pack with headless Chromium; every page is A4 and each excerpt sits whole on
+    one page (its opening and its last words on the same page)."""
+    import shutil
+    import subprocess
+
+    import pypdfium2 as pdfium
+
+    from tests.export.pdftext import letters
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed (make browser)")
+    db = open_db(sample_db, must_exist=True)
+    page = tmp_path / "pack.html"
+    page.write_text(render_pack(db, "not-shared", "html", 12), encoding="utf-8")
+    printed = tmp_path / "pack.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={printed}", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    doc = pdfium.PdfDocument(str(printed))
+    sizes = {tuple(round(v / 72 * 25.4) for v in doc[i].get_size()) for i in range(len(doc))}
+    texts = [letters(doc[i].get_textpage().get_text_range()) for i in range(len(doc))]
+    doc.close()
+    assert sizes == {(210, 297)}
+    _, excerpts = jsonl_records(sample_db, "not-shared", 12)
+    for e in excerpts:
+        head, tail = letters(" ".join(e["text"].split()[:5])), letters(e["text"])[-30:]
+        assert any(head in t and tail in t for t in texts), e["passage_id"]
