@@ -310,6 +310,21 @@ class _Assembler:
             self.flush()
 
 
+def _without_contents(lines: list[Line]) -> list[Line]:
+    """Drop contents-page entries: lines ending in a dotted leader and page number, and the
+    first line of an entry that wraps onto such a line."""
+    leader = [bool(DOT_LEADER.search(ln.text)) for ln in lines]
+    keep = []
+    for i, line in enumerate(lines):
+        wraps_into_entry = (
+            i + 1 < len(lines) and leader[i + 1] and not leader[i]
+            and not line.text.rstrip().endswith(TERMINAL) and lines[i + 1].x0 >= line.x0 - 2
+        )
+        if not leader[i] and not wraps_into_entry:
+            keep.append(line)
+    return keep
+
+
 def _note_block(lines: list[Line], page: int, style: Style) -> Block:
     text = join_lines([ln.text for ln in lines], style.words)
     return Block(text, page, page, lines[0].size, "footnote")
@@ -321,7 +336,7 @@ def blocks_from_pages(pages: list[Page]) -> list[Block]:
     assembler = _Assembler(style)
     for page in pages:
         lines, notes = footnote_lines(page.lines, style.body)
-        lines = [ln for ln in lines if not DOT_LEADER.search(ln.text)]  # contents entries
+        lines = _without_contents(lines)
         assembler.edges = column_edges(page)
         for i, line in enumerate(lines):
             assembler.add(line, page.number, i == 0)

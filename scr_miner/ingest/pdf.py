@@ -220,7 +220,7 @@ def _runs(textpage: pdfium.PdfTextPage, height: float) -> list[Line]:
     return runs
 
 
-def _drop_note_marks(runs: list[Line]) -> list[Line]:
+def drop_note_marks(runs: list[Line]) -> list[Line]:
     """Drop superscript footnote marks: short runs much smaller than the line and raised."""
     if len(runs) < 2:
         return runs
@@ -235,7 +235,7 @@ def _drop_note_marks(runs: list[Line]) -> list[Line]:
 
 def _join_runs(runs: list[Line]) -> Line:
     """Join runs already sorted left to right into one line, spacing words sensibly."""
-    runs = _drop_note_marks(runs)
+    runs = drop_note_marks(runs)
     text = runs[0].text
     for prev, run in zip(runs, runs[1:], strict=False):
         gap = run.x0 - prev.x1

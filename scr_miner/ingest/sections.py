@@ -13,19 +13,23 @@ SECTION_KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("response", re.compile(r"your response", re.I)),
     ("recommendations", re.compile(r"recommendation", re.I)),
     ("lessons", re.compile(r"lessons?|learning|questions for the", re.I)),
-    ("findings", re.compile(r"finding|conclusion", re.I)),
+    ("recommendations", re.compile(r"action(s)? already taken|improvements already", re.I)),
+    ("findings", re.compile(r"finding|conclusion|good practice|went (well|right|wrong)", re.I)),
     ("terms-of-reference", re.compile(r"terms of reference|scope|key lines of enquiry", re.I)),
-    ("methodology", re.compile(r"method|review process|the review|involvement|practitioner",
-                               re.I)),
+    ("methodology", re.compile(r"method|review process|the review|involvement|practitioner|"
+                               r"case group", re.I)),
     ("chronology", re.compile(
         r"chronolog|summary of (events|involvement)|key (practice )?episodes|timeline|"
         r"narrative|circumstances of the death|what happened", re.I)),
     ("summary", re.compile(r"summary|overview|synopsis", re.I)),
-    ("analysis", re.compile(r"analysis|discussion|appraisal|practice issues|themes", re.I)),
+    ("analysis", re.compile(r"analysis|discussion|appraisal|practice issues|themes|episode",
+                            re.I)),
     ("appendix", re.compile(r"appendix|annex|glossary|references|bibliography|abbreviations|"
                             r"membership|copies and publication", re.I)),
     ("background", re.compile(
-        r"background|introduction|family|pen picture|context|about|investigation and inquest|"
+        r"background|introduction|foreword|preface|family|pen picture|context|about|"
+        r"why this (review|case)|child at the centre|"
+        r"investigation and inquest|"
         r"equality|diversity|legal powers|coroner", re.I)),
 ]
 

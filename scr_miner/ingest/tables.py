@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scr_miner.ingest.pdf import Line, Table
+from scr_miner.ingest.pdf import Line, Table, drop_note_marks
 
 SNAP = 2.5  # points: rules closer than this are the same rule
 THIN = 3.0  # a path thinner than this is a rule, not a box
@@ -73,7 +73,7 @@ def _table_bands(rules: Rules) -> list[list[float]]:
 
 
 def _cell_text(runs: list[Line]) -> str:
-    runs = sorted(runs, key=lambda r: (round(r.top / 3), r.x0))
+    runs = sorted(drop_note_marks(runs), key=lambda r: (round(r.top / 3), r.x0))
     return " ".join(" ".join(r.text for r in runs).split())
 
 
