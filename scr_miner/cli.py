@@ -108,6 +108,8 @@ def do_ingest(
     """Ingest files into the database; return a summary."""
     import time
 
+    from rich.markup import escape
+
     from scr_miner.ingest.batch import ingest_files, pdf_files
     from scr_miner.ingest.metadata import read_manifest
     from scr_miner.store.db import known_sha256, record_ingest_error, save_review
@@ -148,7 +150,8 @@ def do_ingest(
                 summary["passages"] += len(outcome.review.passages)
                 summary["image_only_pages"] += len(outcome.review.image_only_pages)
                 for warning in outcome.review.warnings:
-                    err.print(f"warning: {outcome.path}: {warning}", highlight=False)
+                    err.print(f"warning: {escape(str(outcome.path))}: {escape(warning)}",
+                              highlight=False, soft_wrap=True)
             else:
                 record_ingest_error(
                     db, str(outcome.path), outcome.sha256, outcome.code, outcome.reason
@@ -157,9 +160,11 @@ def do_ingest(
                 summary["errors"].append(
                     {"file": str(outcome.path), "code": outcome.code, "reason": outcome.reason}
                 )
-                err.print(
-                    f"[red]failed[/red]: {outcome.path}: {outcome.reason} ({outcome.code})",
+                err.print(  # one line whatever the width; file names may hold "[...]"
+                    f"[red]failed[/red]: {escape(str(outcome.path))}: {escape(outcome.reason)} "
+                    f"({outcome.code})",
                     highlight=False,
+                    soft_wrap=True,
                 )
             elapsed = max(time.perf_counter() - started, 1e-6)
             bar.update(task, advance=1, rate=f"{summary['pages'] / elapsed:.0f} pages/s")

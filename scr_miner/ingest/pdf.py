@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import statistics
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pypdfium2.raw as pdfium_c
 
 MIN_RULES_FOR_TABLE = 4  # path objects on a page before we look for ruled tables
 SOFT_HYPHEN = "\u00ad"  # how we mark a hyphen pdfium says ends a line ("\x02" / "\ufffe")
+BOMB_PROBE = 64 * 1024  # compressed bytes of each stream inflated to look for a bomb
+BOMB_LIMIT = 32 * 1024 * 1024  # ... and the inflated size that gives one away
 RUN_BUFFER_CHARS = 8192  # longest text run read at once (a run is at most a line)
 SUPERSCRIPT_RATIO = 0.82  # a run this much smaller than its line, and raised, is a note mark
 
@@ -72,16 +75,37 @@ class Page:
     tables: list[Table] = field(default_factory=list)
 
 
+def check_streams(data: bytes) -> None:
+    """Refuse a decompression bomb: a stream whose first 64 KB inflate past 32 MB.
+
+    Ordinary PDF streams inflate 2-20 times; a bomb inflates a thousand times or more, and
+    pdfium would inflate it whole into memory. Only the start of each stream is inflated here.
+    """
+    start = data.find(b"stream")
+    while start >= 0:
+        body = start + 6
+        body += 2 if data[body:body + 2] == b"\r\n" else 1
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(data[body:body + BOMB_PROBE], BOMB_LIMIT)
+        except zlib.error:
+            out = b""  # not a Flate stream (or not a stream at all)
+        if len(out) >= BOMB_LIMIT:
+            raise PdfReadError("bomb", "a compressed stream inflates more than 500 times "
+                                       "(decompression bomb)")
+        start = data.find(b"stream", body)
+
+
 def open_pdf(path: Path, max_pages: int) -> pdfium.PdfDocument:
     """Open ``path`` with pdfium, turning its failures into ``PdfReadError`` with a reason."""
-    with open(path, "rb") as fh:
-        head = fh.read(1024)
-    if not head:
+    data = path.read_bytes()
+    if not data:
         raise PdfReadError("empty", "file is empty (0 bytes)")
-    if b"%PDF-" not in head:
+    if b"%PDF-" not in data[:1024]:
         raise PdfReadError("not-pdf", "not a PDF (no %PDF header)")
+    check_streams(data)
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         message = str(exc).lower()
         if "password" in message or "security" in message:
