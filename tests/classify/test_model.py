@@ -1,0 +1,94 @@
+"""The theme model on hand-written sentences: rules of the taxonomy, evidence, agencies, pairs,
+and refusal of tampered model files."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scr_miner.classify.model import default_model, load_model
+from scr_miner.classify.themes import THEME_IDS, models_dir
+from scr_miner.errors import ScrMinerError
+
+
+@pytest.fixture(scope="module")
+def model():  # noqa: ANN201
+    return default_model()
+
+
+def label(model, text: str):  # noqa: ANN001, ANN201
+    return model.label_texts([text])[0]
+
+
+def test_good_practice_is_never_not_shared(model) -> None:  # noqa: ANN001
+    result = label(model, "The school shared its concerns with the MASH the same day.")
+    assert "not-shared" not in result.themes
+    assert "effective-sharing" in result.themes
+
+
+def test_failure_to_inform_is_not_shared_with_directed_pair(model) -> None:  # noqa: ANN001
+    result = label(model, "4.3 The police did not notify the school of the domestic abuse "
+                          "incident, so the DSL was unaware of it when Child A disclosed.")
+    assert "not-shared" in result.themes
+    assert {"police", "school"} <= set(result.agencies)
+    assert any(p.source == "police" and p.target == "school" for p in result.pairs)
+
+
+def test_passive_voice_pair_direction(model) -> None:  # noqa: ANN001
+    result = label(model, "The school was not told by the police about the arrest, and the "
+                          "information was never passed on.")
+    assert any(p.source == "police" and p.target == "school" for p in result.pairs)
+
+
+def test_background_narrative_gets_no_theme(model) -> None:  # noqa: ANN001
+    assert label(model, "Child A was born in 2012 and lived with Mother and two siblings.").themes == []
+
+
+def test_every_theme_has_a_score_and_evidence_is_a_sentence_of_the_text(model) -> None:  # noqa: ANN001
+    text = ("The family moved to Eastfield in March. The GP records did not follow them and the "
+            "new practice was never told that Child B was subject to a child protection plan. "
+            "The health visitor visited twice.")
+    result = label(model, text)
+    assert set(result.scores) == set(THEME_IDS)
+    assert result.themes
+    for evidence in result.evidence:
+        assert evidence.theme in result.themes
+        assert evidence.sentence in text
+
+
+def test_abbreviations_are_found_as_agencies(model) -> None:  # noqa: ANN001
+    result = label(model, "The HV, CSC, the DSL, A&E staff, the IDVA and CAMHS each held "
+                          "part of the picture.")
+    assert set(result.agencies) >= {"health-visiting", "childrens-social-care", "school",
+                                     "hospital", "domestic-abuse-service", "camhs"}
+
+
+def test_long_record_is_split_and_themes_are_the_union(model) -> None:  # noqa: ANN001
+    first = "4.1 The GP was not invited to the strategy discussion."
+    second = "4.2 Children's social care never told the school the outcome of its referral."
+    merged = model.label_records([f"{first}\n\n{second}"])[0]
+    parts = model.label_texts([first, second])
+    assert set(merged.themes) == set(parts[0].themes) | set(parts[1].themes)
+
+
+def _model_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "models"
+    shutil.copytree(models_dir(), target, ignore=shutil.ignore_patterns("training"))
+    return target
+
+
+def test_tampered_model_file_is_refused(tmp_path: Path) -> None:
+    directory = _model_copy(tmp_path)
+    with open(directory / "theme_model.npz", "ab") as fh:
+        fh.write(b"tampered")
+    with pytest.raises(ScrMinerError) as info:
+        load_model(directory)
+    assert info.value.code == "E010"
+
+
+def test_missing_manifest_is_refused(tmp_path: Path) -> None:
+    directory = _model_copy(tmp_path)
+    (directory / "MANIFEST.sha256").unlink()
+    with pytest.raises(ScrMinerError) as info:
+        load_model(directory)
+    assert info.value.code == "E011"

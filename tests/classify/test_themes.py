@@ -1,0 +1,45 @@
+"""themes.yml must carry exactly the taxonomy contract's ids, with definitions and cues."""
+
+from pathlib import Path
+
+import pytest
+
+from scr_miner.classify.themes import AGENCY_IDS, THEME_IDS, load_vocabulary
+from scr_miner.errors import ScrMinerError
+
+TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "taxonomy.md"
+
+
+def test_contract_ids_match_shared_taxonomy() -> None:
+    text = TAXONOMY.read_text(encoding="utf-8")
+    for theme in THEME_IDS:
+        assert f"| `{theme}` |" in text
+    for agency in AGENCY_IDS:
+        assert f"`{agency}`" in text
+
+
+def test_themes_yml_covers_every_theme_with_definition_and_cues() -> None:
+    vocabulary = load_vocabulary()
+    assert [t["id"] for t in vocabulary.themes] == list(THEME_IDS)
+    for theme in vocabulary.themes:
+        assert theme["definition"] and theme["cues"] and theme["examples"] and theme["group"]
+    assert vocabulary.taxonomy_version == "1"
+
+
+def test_themes_yml_missing_a_theme_is_refused(tmp_path: Path) -> None:
+    source = load_vocabulary.__wrapped__()  # type: ignore[attr-defined]
+    assert source.themes
+    broken = tmp_path / "themes.yml"
+    text = (Path(__file__).resolve().parents[2] / "models" / "themes.yml").read_text()
+    broken.write_text(text.replace("id: escalation-gap", "id: escalation-gaps"))
+    with pytest.raises(ScrMinerError) as info:
+        load_vocabulary(broken)
+    assert info.value.code == "E014"
+
+
+def test_unparseable_themes_yml_is_one_readable_error(tmp_path: Path) -> None:
+    broken = tmp_path / "themes.yml"
+    broken.write_text("themes: [unclosed\n")
+    with pytest.raises(ScrMinerError) as info:
+        load_vocabulary(broken)
+    assert info.value.code == "E014" and str(broken) in info.value.message
