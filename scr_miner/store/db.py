@@ -86,7 +86,9 @@ def delete_review(db: sqlite_utils.Database, review_id: str) -> None:
 
 def save_review(db: sqlite_utils.Database, review: Review) -> None:
     """Store a review with its sections and passages, replacing any older version atomically."""
-    with db.conn:
+    # db.atomic(), not db.conn: sqlite-utils commits each statement run outside an open
+    # transaction, and "with conn" opens none, so a crash could leave a review without passages.
+    with db.atomic():
         delete_review(db, review.id)
         db.execute("delete from ingest_errors where file = ?", [review.file])
         db["reviews"].insert(
