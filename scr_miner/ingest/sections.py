@@ -43,14 +43,19 @@ def section_kind(title: str) -> str:
 
 
 def heading_level(block: Block, heading_sizes: list[float]) -> int:
-    """Level 1 for the largest heading type, deeper for smaller or more deeply numbered ones."""
-    numbered = re.match(r"^(\d+(?:\.\d+)*)\.?\s", block.text)
-    if numbered:
-        return min(3, numbered.group(1).count(".") + 1)
-    for rank, size in enumerate(heading_sizes, start=1):
+    """Level 1 for the largest heading type, deeper for smaller or more deeply numbered ones.
+
+    The deeper of the two wins: '10. What was known' set under 'Part 5 – Analysis' in smaller
+    type is a level-2 heading inside Part 5, though its number has one part only.
+    """
+    rank = 3
+    for index, size in enumerate(heading_sizes, start=1):
         if block.size >= size - 0.5:
-            return min(rank, 3)
-    return 3
+            rank = min(index, 3)
+            break
+    numbered = re.match(r"^(\d+(?:\.\d+)*)\.?\s", block.text)
+    depth = numbered.group(1).count(".") + 1 if numbered else 1
+    return min(3, max(rank, depth))
 
 
 def clean_heading(text: str) -> str:

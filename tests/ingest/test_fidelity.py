@@ -73,7 +73,9 @@ def test_hyphenation_is_undone(corpus_reviews: dict[str, Review]) -> None:
         for passage in review.passages:
             assert "\u00ad" not in passage.text and "\ufffe" not in passage.text
             assert "\x02" not in passage.text
-            assert not re.search(r"[a-z]- [a-z]{3,}", passage.text), passage.text[:200]
+            # "sixteen- and seventeen-year-olds" is a real (suspended) hyphen
+            split = re.search(r"[a-z]- (?!and |or |to )[a-z]{3,}", passage.text)
+            assert not split, passage.text[:200]
 
 
 def test_numbered_paragraph_ids_are_kept(corpus_reviews: dict[str, Review]) -> None:
