@@ -1,8 +1,8 @@
 """Read a PDF into pages of positioned text lines.
 
-pypdfium2 does the bulk of the work: it gives text runs with their rectangles at ~100x the speed
-of pdfminer. pdfplumber is used only on pages that carry ruling lines, where its table finder
-earns its cost (see ``tables_on_pages``).
+pypdfium2 does the work: text runs with their rectangles, font size and weight, at ~100x the
+speed of pdfminer. Ruled tables come from the page's path objects (``tables.py``); pdfplumber's
+table finder is the slower alternative (``plumber_tables``).
 """
 
 from __future__ import annotations
