@@ -587,3 +587,23 @@ def main_callback(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# ---------------------------------------------------------------- drafts (publish/serve.py)
+@app.command()
+@handle_errors
+def mark(
+    review_ids: Annotated[list[str], typer.Argument(help="Review ids (see `scr-miner info`).")],
+    db: DbOption = Path("scr.db"),
+    draft: Annotated[bool, typer.Option(
+        "--draft/--published", help="Hold back as a draft (logged-in users only), or publish.")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark reviews as drafts (hidden from anonymous visitors of the site) or published."""
+    from scr_miner.publish.serve import set_published
+
+    marked = set_published(db, review_ids, published=not draft)
+    state = "draft" if draft else "published"
+    emit({"reviews": marked, "state": state}, as_json,
+         lambda r: out.print(f"{len(r['reviews'])} review(s) marked {r['state']}"))

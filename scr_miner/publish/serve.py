@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -30,9 +31,17 @@ def datasette_command(db: Path, *, port: int, host: str = "127.0.0.1", private: 
     ]
     if metadata.exists():
         command += ["-m", str(metadata)]
+    settings = []
+    if "OMP_NUM_THREADS" not in os.environ:
+        # The server embeds one short question per request: one torch thread does it in ~40 ms,
+        # while two threads spin against SQLite's and each other on a busy 2-core machine
+        # (measured ~750 ms). See docs/site.md.
+        settings.append("OMP_NUM_THREADS=1")
     if private:
-        env = shutil.which("env") or "/usr/bin/env"
-        command = [env, f"{PRIVATE_ENV}=1", *command, "--root"]
+        settings.append(f"{PRIVATE_ENV}=1")
+        command.append("--root")
+    if settings:
+        command = [shutil.which("env") or "/usr/bin/env", *settings, *command]
     return command
 
 

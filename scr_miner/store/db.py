@@ -89,6 +89,8 @@ def save_review(db: sqlite_utils.Database, review: Review) -> None:
     # db.atomic(), not db.conn: sqlite-utils commits each statement run outside an open
     # transaction, and "with conn" opens none, so a crash could leave a review without passages.
     with db.atomic():
+        # a re-ingested draft stays a draft: publishing is a decision, never a side effect
+        previous = db.execute("select published from reviews where id = ?", [review.id]).fetchone()
         delete_review(db, review.id)
         db.execute("delete from ingest_errors where file = ?", [review.file])
         db["reviews"].insert(
@@ -107,7 +109,7 @@ def save_review(db: sqlite_utils.Database, review: Review) -> None:
                 "pages": review.pages,
                 "image_only_pages": len(review.image_only_pages),
                 "image_only_page_list": json.dumps(review.image_only_pages),
-                "published": 1,
+                "published": previous[0] if previous else 1,
                 "ingested_at": _now(),
             }
         )

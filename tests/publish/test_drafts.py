@@ -172,6 +172,31 @@ def test_private_mode_requires_login(ds: Datasette, draft_db: Path,
 
 def test_private_command_sets_the_mode_and_a_root_login(tmp_path: Path) -> None:
     command = datasette_command(tmp_path / "scr.db", port=8123, private=True)
-    assert command[1] == "SCR_MINER_PRIVATE=1" and "--root" in command and "-i" in command
+    assert Path(command[0]).name == "env" and "SCR_MINER_PRIVATE=1" in command
+    assert "--root" in command and "-i" in command
     public = datasette_command(tmp_path / "scr.db", port=8123)
     assert "--root" not in public and not any("PRIVATE" in part for part in public)
+
+
+def test_reingesting_a_draft_keeps_it_draft(db_copy: Path, sample_pdfs: list[Path],
+                                            root: Path) -> None:
+    from typer.testing import CliRunner
+
+    from scr_miner.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["mark", DRAFT, "--db", str(db_copy)]).exit_code == 0
+    conn = sqlite3.connect(db_copy)
+    conn.execute("update reviews set sha256 = 'changed' where id = ?", [DRAFT])  # force re-read
+    conn.commit()
+    conn.close()
+    pdf = next(p for p in sample_pdfs if p.stem == DRAFT)
+    result = runner.invoke(app, ["ingest", str(pdf), "--db", str(db_copy), "--jobs", "1",
+                                 "--manifest", str(root / "corpus" / "manifest.csv")])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(db_copy)
+    assert conn.execute("select published, sha256 != 'changed' from reviews where id = ?",
+                        [DRAFT]).fetchone() == (0, 1)
+    result = runner.invoke(app, ["mark", DRAFT, "--published", "--db", str(db_copy)])
+    assert result.exit_code == 0
+    assert conn.execute("select published from reviews where id = ?", [DRAFT]).fetchone()[0] == 1
