@@ -110,22 +110,26 @@ def _join_hyphenated(head: str, tail: str, words: set[str], soft: bool) -> str:
 
 
 def join_lines(lines: list[str], words: Iterable[str] = ()) -> str:
-    """Join wrapped lines, undoing end-of-line hyphenation but keeping real compounds."""
+    """Join wrapped lines, undoing end-of-line hyphenation but keeping real compounds.
+
+    Linear in the number of lines: only the last part is ever looked at or rewritten.
+    """
     vocabulary = set(words)
-    text = ""
+    parts: list[str] = []
     for raw in lines:
         line = raw.strip()
-        if not text:
-            text = line
+        if not parts:
+            parts.append(line)
             continue
-        soft = text.endswith(SOFT_HYPHEN)
-        if (soft or re.search(r"[A-Za-z]-$", text)) and line[:1].isalpha():
-            text = _join_hyphenated(text[:-1], line, vocabulary, soft)
+        last = parts[-1]
+        soft = last.endswith(SOFT_HYPHEN)
+        if (soft or (last[-1:] == "-" and last[-2:-1].isalpha())) and line[:1].isalpha():
+            parts[-1] = _join_hyphenated(last[:-1], line, vocabulary, soft)
         elif soft:
-            text = f"{text[:-1]}-{line}"
+            parts[-1] = f"{last[:-1]}-{line}"
         else:
-            text = f"{text} {line}"
-    return text.replace(SOFT_HYPHEN, "-")
+            parts.append(line)
+    return " ".join(parts).replace(SOFT_HYPHEN, "-")
 
 
 def _all_caps(text: str) -> bool:
@@ -168,8 +172,9 @@ def _same_style(a: Line, b: Line) -> bool:
     return abs(a.size - b.size) <= 0.6
 
 
-def _starts_block(block: list[Line], line: Line, style: Style) -> bool:
-    """Whether ``line`` starts a new block after the ``block`` so far (same column, below)."""
+def _starts_block(block: list[Line], line: Line, style: Style, all_heading: bool) -> bool:
+    """Whether ``line`` starts a new block after the ``block`` so far (same column, below);
+    ``all_heading`` says every line of the block so far is set like a heading."""
     prev, first = block[-1], block[0]
     gap = line.top - prev.top
     if gap > PARAGRAPH_GAP * style.leading * max(prev.size, line.size):
@@ -177,7 +182,7 @@ def _starts_block(block: list[Line], line: Line, style: Style) -> bool:
     if not _same_style(prev, line):
         return True
     if (
-        all(looks_like_heading(ln, style.body) for ln in block)
+        all_heading
         and not looks_like_heading(line, style.body)
         and not line.text[:1].islower()  # a wrapped sentence goes on in lower case
     ):
@@ -273,6 +278,7 @@ class _Assembler:
         self.notes: list[Block] = []
         self.edges: tuple[float, float, float] = (0.0, 0.0, 0.0)
         self.prev_edges: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self.all_heading = False  # every line of the open block is set like a heading
 
     def right_edge(self, line: Line) -> float:
         """Right edge of the column that ``line`` (the last line added) sits in."""
@@ -293,8 +299,10 @@ class _Assembler:
             if first_on_page or moved_up:
                 if not _continues(prev, line, self.style, self.right_edge(prev)):
                     self.flush()
-            elif _starts_block(self.lines, line, self.style):
+            elif _starts_block(self.lines, line, self.style, self.all_heading):
                 self.flush()
+        heading = looks_like_heading(line, self.style.body)
+        self.all_heading = heading and (self.all_heading or not self.lines)
         self.lines.append(line)
         self.pages.append(page)
         self.prev_edges = self.edges
@@ -370,25 +378,30 @@ def _merge_lists(blocks: list[Block]) -> list[Block]:
     """Keep a bullet list together, and with the paragraph that introduces it.
 
     Footnotes placed between list items (a list running over a page) do not break the list.
+    Items are gathered first and joined once, so a list of thousands of items stays linear.
     """
-    merged: list[Block] = []
+    groups: list[list[Block]] = []
     held: list[Block] = []  # footnotes met while a list may still continue
     for block in blocks:
         if block.kind == "footnote":
             held.append(block)
             continue
-        prev = merged[-1] if merged else None
-        if (
-            block.kind == "list"
-            and prev is not None
-            and (prev.kind == "list" or (prev.kind == "paragraph" and (
-                prev.text.endswith(":") or "\n• " in prev.text)))
+        group = groups[-1] if groups else None
+        if block.kind == "list" and group is not None and (
+            len(group) > 1 or group[0].kind == "list"
+            or (group[0].kind == "paragraph" and group[0].text.endswith(":"))
         ):
-            prev.text = f"{prev.text}\n{block.text}"
-            prev.page_end = block.page_end
+            group.append(block)
             continue
-        merged.extend(held)
+        groups.extend([note] for note in held)
         held = []
-        merged.append(block)
-    merged.extend(held)
+        groups.append([block])
+    groups.extend([note] for note in held)
+    merged = []
+    for group in groups:
+        head = group[0]
+        if len(group) > 1:
+            head.text = "\n".join(b.text for b in group)
+            head.page_end = group[-1].page_end
+        merged.append(head)
     return merged

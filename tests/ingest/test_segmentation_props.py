@@ -93,3 +93,17 @@ def test_heading_numbers_do_not_change_the_kind(words: list[str], major: int,
     for numbered in (f"{major}. {title}", f"{major}.{minor} {title}"):
         assert clean_heading(numbered) == clean_heading(title)
         assert section_kind(clean_heading(numbered)) == section_kind(title)
+
+
+def test_a_very_long_paragraph_is_read_in_linear_time() -> None:
+    """A paragraph running over 100+ pages (no numbers, no gaps) is assembled in seconds."""
+    import time
+
+    text = " ".join(["word"] * 12) + " and so on without an end"
+    paragraph = " ".join([text] * 6_000)
+    pages = lay_out([paragraph])
+    assert len(pages) > 100
+    started = time.perf_counter()
+    blocks = blocks_from_pages(pages)
+    assert time.perf_counter() - started < 10
+    assert [b.text for b in blocks] == [paragraph]
