@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -54,7 +55,8 @@ def handle_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ScrMinerError as exc:
-            err.print(f"[red]error[/red][{exc.code}]: {exc.message}", highlight=False)
+            err.print(f"[red]error[/red][{exc.code}]: {escape(exc.message)}", highlight=False,
+                      soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
             err.print("interrupted: re-run the same command to resume")
@@ -107,8 +109,6 @@ def do_ingest(
 ) -> dict[str, Any]:
     """Ingest files into the database; return a summary."""
     import time
-
-    from rich.markup import escape
 
     from scr_miner.ingest.batch import ingest_files, pdf_files
     from scr_miner.ingest.metadata import read_manifest

@@ -22,6 +22,21 @@ GOLD_REVIEWS = (
 )
 
 
+NEAR_DUPLICATE = 0.9  # embedding cosine at which a training passage counts as a gold duplicate
+
+
+def without_near_duplicates(training: list[dict], gold: list[dict]) -> list[dict]:
+    """Drop training passages that repeat a gold passage (boilerplate such as a coroner's
+    statement of legal powers recurs word for word across reports)."""
+    from scr_miner.classify.embed import contextual_embedder
+
+    embedder = contextual_embedder()
+    gold_vectors = embedder.embed([g["text"] for g in gold], batch_size=64)
+    vectors = embedder.embed([t["text"] for t in training], batch_size=64)
+    closest = (vectors @ gold_vectors.T).max(axis=1)
+    return [t for t, c in zip(training, closest, strict=True) if c < NEAR_DUPLICATE]
+
+
 def main() -> None:
     """Write the gold file and the corpus-derived training file."""
     gold, training = [], []
@@ -34,6 +49,9 @@ def main() -> None:
                 training.append({"text": record["text"], "themes": record["themes"],
                                  "pairs": record["pairs"], "kind": "annotated-review",
                                  "source": record["id"]})
+    before = len(training)
+    training = without_near_duplicates(training, gold)
+    print(f"dropped {before - len(training)} training passages that near-duplicate gold ones")
     (ROOT / "corpus/gold/passages.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
     (ROOT / "models/training/corpus-annotated.jsonl").write_text(

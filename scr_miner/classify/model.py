@@ -84,19 +84,18 @@ class ThemeModel:
     def label_docs(self, docs: list) -> list[Label]:
         """Labels for already-parsed passage docs."""
         probs = self.probabilities([passage_unit(d) for d in docs])
-        labels = []
-        for doc, row in zip(docs, probs, strict=True):
-            themes = self._assigned(doc, row)
-            labels.append(
-                Label(
-                    themes=themes,
-                    scores={t: float(p) for t, p in zip(THEME_IDS, row, strict=True)},
-                    agencies=agencies_in(doc),
-                    pairs=pairs_in(doc, themes) if themes else [],
-                    evidence=self._evidence(doc, themes),
-                )
+        assigned = [self._assigned(doc, row) for doc, row in zip(docs, probs, strict=True)]
+        evidence = self._evidence(docs, assigned)
+        return [
+            Label(
+                themes=themes,
+                scores={t: float(p) for t, p in zip(THEME_IDS, row, strict=True)},
+                agencies=agencies_in(doc),
+                pairs=pairs_in(doc, themes) if themes else [],
+                evidence=found,
             )
-        return labels
+            for doc, row, themes, found in zip(docs, probs, assigned, evidence, strict=True)
+        ]
 
     def _assigned(self, doc, row: np.ndarray) -> list[str]:  # noqa: ANN001
         themes = [t for t, p, thr in zip(THEME_IDS, row, self.thresholds, strict=True) if p >= thr]
@@ -106,17 +105,29 @@ class ThemeModel:
             themes.remove("not-shared")
         return themes
 
-    def _evidence(self, doc, themes: list[str]) -> list[Evidence]:  # noqa: ANN001
-        if not themes:
-            return []
-        units = sentence_units(doc)
-        if len(units) == 1:
-            return [Evidence(t, units[0].text.strip()) for t in themes]
+    def _evidence(self, docs: list, assigned: list[list[str]]) -> list[list[Evidence]]:
+        """For each assigned theme, the passage's sentence that scores highest for it.
+
+        All sentences of all labelled passages are scored in one batch: per-passage calls
+        would cost more in overhead than in arithmetic.
+        """
+        units, owners = [], []
+        for index, (doc, themes) in enumerate(zip(docs, assigned, strict=True)):
+            if themes:
+                for unit in sentence_units(doc):
+                    units.append(unit)
+                    owners.append(index)
         probs = self.probabilities(units)
-        return [
-            Evidence(t, units[int(np.argmax(probs[:, THEME_IDS.index(t)]))].text.strip())
-            for t in themes
-        ]
+        owner_array = np.array(owners)
+        result: list[list[Evidence]] = []
+        for index, themes in enumerate(assigned):
+            rows = np.flatnonzero(owner_array == index) if themes else []
+            found = []
+            for theme in themes:
+                column = probs[rows, THEME_IDS.index(theme)]
+                found.append(Evidence(theme, units[rows[int(np.argmax(column))]].text.strip()))
+            result.append(found)
+        return result
 
     def label_texts(self, texts: list[str], batch_size: int = 256) -> list[Label]:
         """Labels for passage texts."""

@@ -1,0 +1,61 @@
+"""The gold set: valid against the taxonomy, big enough, and never trained on."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scr_miner.classify.evaluate import read_gold
+from scr_miner.classify.themes import THEME_IDS, models_dir
+from scr_miner.classify.train import training_records
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLD = ROOT / "corpus" / "gold" / "passages.jsonl"
+
+
+@pytest.fixture(scope="module")
+def gold() -> list[dict]:
+    return read_gold(GOLD)
+
+
+def test_gold_validates_and_is_big_enough(gold: list[dict]) -> None:
+    assert len(gold) >= 600
+    assert len({g["id"] for g in gold}) == len(gold)
+    seen = {t for g in gold for t in g["themes"]}
+    assert seen == set(THEME_IDS), "every theme must appear in the gold set"
+    for record in gold:
+        for pair in record["pairs"]:
+            assert pair["theme"] in record["themes"]
+
+
+def test_gold_passages_come_from_the_sample_corpus(gold: list[dict]) -> None:
+    sources = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "corpus/src").glob("*.md")}
+    for record in gold[::7]:
+        first_words = " ".join(record["text"].split("\n")[0].split()[:8])
+        assert first_words in sources[record["review_id"]], record["id"]
+
+
+def test_no_review_is_both_gold_and_training(gold: list[dict]) -> None:
+    gold_reviews = {g["review_id"] for g in gold}
+    training = training_records(models_dir())
+    trained_reviews = {r["source"].split(":")[0] for r in training if "source" in r}
+    assert not gold_reviews & trained_reviews
+    assert not {g["text"].strip() for g in gold} & {r["text"].strip() for r in training}
+
+
+@pytest.mark.slow
+def test_no_training_passage_is_a_near_duplicate_of_a_gold_passage(gold: list[dict]) -> None:
+    from scr_miner.classify.embed import contextual_embedder
+
+    embedder = contextual_embedder()
+    gold_vectors = embedder.embed([g["text"] for g in gold], batch_size=64)
+    training = [r["text"] for r in training_records(models_dir())]
+    worst, worst_pair = 0.0, ("", "")
+    for start in range(0, len(training), 512):
+        chunk = training[start:start + 512]
+        similarity = embedder.embed(chunk, batch_size=64) @ gold_vectors.T
+        i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+        if similarity[i, j] > worst:
+            worst, worst_pair = float(similarity[i, j]), (chunk[i], gold[j]["text"])
+    assert worst < 0.9, f"near-duplicate (cosine {worst:.3f}): {json.dumps(worst_pair)[:300]}"
