@@ -33,7 +33,7 @@ demo: setup
 	$(BIN)/scr-miner serve --db $(DB) --port $(PORT)
 
 test: setup browser
-	$(BIN)/ruff check scr_miner tests benchmarks corpus/build.py
+	$(BIN)/ruff check scr_miner tests benchmarks corpus
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: setup

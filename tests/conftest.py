@@ -54,8 +54,18 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_pdfs: list[Path])
 
     path = tmp_path_factory.mktemp("sample") / "sample.db"
     result = CliRunner().invoke(
-        app, ["run", *map(str, sample_pdfs), "--db", str(path), "--jobs", "1",
-              "--manifest", str(CORPUS / "manifest.csv")])
+        app,
+        [
+            "run",
+            *map(str, sample_pdfs),
+            "--db",
+            str(path),
+            "--jobs",
+            "1",
+            "--manifest",
+            str(CORPUS / "manifest.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return path
 

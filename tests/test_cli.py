@@ -34,8 +34,9 @@ def test_every_command_is_documented_in_the_readme() -> None:
 
 
 def test_python_dash_m_works() -> None:
-    result = subprocess.run([sys.executable, "-m", "scr_miner", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "scr_miner", "--version"], capture_output=True, text=True, check=True
+    )
     assert __version__ in result.stdout
 
 
@@ -46,8 +47,7 @@ def test_python_dash_m_works() -> None:
         (["ingest", "/nonexistent/review.pdf", "--db", "{tmp}/x.db"], "File not found"),
         (["evaluate", "/nonexistent/gold.jsonl"], "File not found"),
         (["export", "--theme", "no-such-theme", "--db", "{tmp}/x.db"], "Unknown theme id"),
-        (["search", "x", "--agency", "no-such-agency", "--db", "{tmp}/x.db"],
-         "Unknown agency id"),
+        (["search", "x", "--agency", "no-such-agency", "--db", "{tmp}/x.db"], "Unknown agency id"),
         (["info", "--db", "{tmp}/not-a-db.db"], "Not a scr-miner database"),
     ],
 )

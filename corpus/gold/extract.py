@@ -47,15 +47,17 @@ def main(paths: list[str]) -> None:
         rows = []
         for index, (section, text) in enumerate(paragraphs(path.read_text(encoding="utf-8")), 1):
             match = NUMBER.match(text)
-            rows.append({
-                "id": f"{review_id}:{index:03d}",
-                "review_id": review_id,
-                "paragraph_number": match.group(1).strip("().") if match else None,
-                "section": section,
-                "text": text,
-                "themes": None,
-                "pairs": None,
-            })
+            rows.append(
+                {
+                    "id": f"{review_id}:{index:03d}",
+                    "review_id": review_id,
+                    "paragraph_number": match.group(1).strip("().") if match else None,
+                    "section": section,
+                    "text": text,
+                    "themes": None,
+                    "pairs": None,
+                }
+            )
         out = target / f"{review_id}.jsonl"
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         print(f"{out}: {len(rows)} paragraphs")

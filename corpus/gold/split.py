@@ -13,12 +13,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD_REVIEWS = (
-    "scr-2011-harrowfield-child-j", "scr-2015-wendlow-young-person-k", "scr-2017-averingham-baby-e",
-    "cspr-2019-morrowby-child-s", "cspr-2021-kestonbridge-child-m", "cspr-2025-sallowmere-ellie",
-    "scr-2011-harlowmere-child-l", "scr-2016-fenholt-child-j", "cspr-2022-wexcombe-child-p",
-    "sar-2017-kelderby-mr-h", "sar-2024-callowfield-jay",
-    "dhr-2019-harbridge-chloe", "dhr-2016-ketterstone-mrs-jean-pollard",
-    "pfd-2019-northmoor-kai-ellison", "pfd-2023-greywater-isla-mae-corrigan",
+    "scr-2011-harrowfield-child-j",
+    "scr-2015-wendlow-young-person-k",
+    "scr-2017-averingham-baby-e",
+    "cspr-2019-morrowby-child-s",
+    "cspr-2021-kestonbridge-child-m",
+    "cspr-2025-sallowmere-ellie",
+    "scr-2011-harlowmere-child-l",
+    "scr-2016-fenholt-child-j",
+    "cspr-2022-wexcombe-child-p",
+    "sar-2017-kelderby-mr-h",
+    "sar-2024-callowfield-jay",
+    "dhr-2019-harbridge-chloe",
+    "dhr-2016-ketterstone-mrs-jean-pollard",
+    "pfd-2019-northmoor-kai-ellison",
+    "pfd-2023-greywater-isla-mae-corrigan",
 )
 
 
@@ -46,16 +55,24 @@ def main() -> None:
             if record["review_id"] in GOLD_REVIEWS:
                 gold.append(record)
             else:
-                training.append({"text": record["text"], "themes": record["themes"],
-                                 "pairs": record["pairs"], "kind": "annotated-review",
-                                 "source": record["id"]})
+                training.append(
+                    {
+                        "text": record["text"],
+                        "themes": record["themes"],
+                        "pairs": record["pairs"],
+                        "kind": "annotated-review",
+                        "source": record["id"],
+                    }
+                )
     before = len(training)
     training = without_near_duplicates(training, gold)
     print(f"dropped {before - len(training)} training passages that near-duplicate gold ones")
     (ROOT / "corpus/gold/passages.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8"
+    )
     (ROOT / "models/training/corpus-annotated.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in training), encoding="utf-8")
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in training), encoding="utf-8"
+    )
     print(f"gold: {len(gold)} passages; training from other reviews: {len(training)}")
 
 

@@ -53,7 +53,7 @@ def test_no_training_passage_is_a_near_duplicate_of_a_gold_passage(gold: list[di
     training = [r["text"] for r in training_records(models_dir())]
     worst, worst_pair = 0.0, ("", "")
     for start in range(0, len(training), 512):
-        chunk = training[start:start + 512]
+        chunk = training[start : start + 512]
         similarity = embedder.embed(chunk, batch_size=64) @ gold_vectors.T
         i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
         if similarity[i, j] > worst:

@@ -27,27 +27,38 @@ def test_good_practice_is_never_not_shared(model) -> None:  # noqa: ANN001
 
 
 def test_failure_to_inform_is_not_shared_with_directed_pair(model) -> None:  # noqa: ANN001
-    result = label(model, "4.3 The police did not notify the school of the domestic abuse "
-                          "incident, so the DSL was unaware of it when Child A disclosed.")
+    result = label(
+        model,
+        "4.3 The police did not notify the school of the domestic abuse "
+        "incident, so the DSL was unaware of it when Child A disclosed.",
+    )
     assert "not-shared" in result.themes
     assert {"police", "school"} <= set(result.agencies)
     assert any(p.source == "police" and p.target == "school" for p in result.pairs)
 
 
 def test_passive_voice_pair_direction(model) -> None:  # noqa: ANN001
-    result = label(model, "The school was not told by the police about the arrest, and the "
-                          "information was never passed on.")
+    result = label(
+        model,
+        "The school was not told by the police about the arrest, and the "
+        "information was never passed on.",
+    )
     assert any(p.source == "police" and p.target == "school" for p in result.pairs)
 
 
 def test_background_narrative_gets_no_theme(model) -> None:  # noqa: ANN001
-    assert label(model, "Child A was born in 2012 and lived with Mother and two siblings.").themes == []
+    assert (
+        label(model, "Child A was born in 2012 and lived with Mother and two siblings.").themes
+        == []
+    )
 
 
 def test_every_theme_has_a_score_and_evidence_is_a_sentence_of_the_text(model) -> None:  # noqa: ANN001
-    text = ("The family moved to Eastfield in March. The GP records did not follow them and the "
-            "new practice was never told that Child B was subject to a child protection plan. "
-            "The health visitor visited twice.")
+    text = (
+        "The family moved to Eastfield in March. The GP records did not follow them and the "
+        "new practice was never told that Child B was subject to a child protection plan. "
+        "The health visitor visited twice."
+    )
     result = label(model, text)
     assert set(result.scores) == set(THEME_IDS)
     assert result.themes
@@ -57,10 +68,17 @@ def test_every_theme_has_a_score_and_evidence_is_a_sentence_of_the_text(model) -
 
 
 def test_abbreviations_are_found_as_agencies(model) -> None:  # noqa: ANN001
-    result = label(model, "The HV, CSC, the DSL, A&E staff, the IDVA and CAMHS each held "
-                          "part of the picture.")
-    assert set(result.agencies) >= {"health-visiting", "childrens-social-care", "school",
-                                     "hospital", "domestic-abuse-service", "camhs"}
+    result = label(
+        model, "The HV, CSC, the DSL, A&E staff, the IDVA and CAMHS each held part of the picture."
+    )
+    assert set(result.agencies) >= {
+        "health-visiting",
+        "childrens-social-care",
+        "school",
+        "hospital",
+        "domestic-abuse-service",
+        "camhs",
+    }
 
 
 def test_long_record_is_split_and_themes_are_the_union(model) -> None:  # noqa: ANN001

@@ -14,8 +14,9 @@ TEXT_DIR = ROOT.parent / "shared" / "real-text"
 
 @pytest.fixture(scope="module")
 def real() -> dict:
-    result = real_text_results(models_dir(), ROOT / "benchmarks" / "real_text_labels.jsonl",
-                               TEXT_DIR)
+    result = real_text_results(
+        models_dir(), ROOT / "benchmarks" / "real_text_labels.jsonl", TEXT_DIR
+    )
     assert result is not None, "needs ../shared/real-text and benchmarks/real_text_labels.jsonl"
     return result
 

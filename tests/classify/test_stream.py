@@ -16,7 +16,10 @@ def test_jsonl_contract(tmp_path: Path) -> None:
     records = [
         {"id": "a", "text": "The GP was not invited to the strategy meeting."},
         {"id": "b", "text": ""},
-        {"id": "c", "text": "Nothing here but \u0000 control \u0007 characters and emoji \U0001f600."},
+        {
+            "id": "c",
+            "text": "Nothing here but \u0000 control \u0007 characters and emoji \U0001f600.",
+        },
     ]
     source.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     target = tmp_path / "out.jsonl"
@@ -34,8 +37,9 @@ def test_jsonl_contract(tmp_path: Path) -> None:
 def test_malformed_line_reports_its_number(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"id": "1", "text": "fine"}\n\n{"id": 2, "text": \n')
-    result = runner.invoke(app, ["classify", "--input", str(source), "--output",
-                                 str(tmp_path / "out.jsonl")])
+    result = runner.invoke(
+        app, ["classify", "--input", str(source), "--output", str(tmp_path / "out.jsonl")]
+    )
     assert result.exit_code == 2
     assert "line 3" in result.output and "Traceback" not in result.output
 

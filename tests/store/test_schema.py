@@ -12,9 +12,20 @@ from scr_miner.store.schema import SCHEMA_VERSION, schema_version
 def test_new_database_gets_every_table(tmp_path: Path) -> None:
     db = open_db(tmp_path / "scr.db")
     assert schema_version(db) == SCHEMA_VERSION
-    for table in ("reviews", "sections", "passages", "themes", "passage_themes", "agencies",
-                  "passage_agencies", "agency_links", "recommendations", "ingest_errors",
-                  "passage_embeddings", "meta"):
+    for table in (
+        "reviews",
+        "sections",
+        "passages",
+        "themes",
+        "passage_themes",
+        "agencies",
+        "passage_agencies",
+        "agency_links",
+        "recommendations",
+        "ingest_errors",
+        "passage_embeddings",
+        "meta",
+    ):
         assert table in db.table_names()
     assert db["passages"].foreign_keys
 
