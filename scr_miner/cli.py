@@ -61,8 +61,22 @@ def handle_errors(func: Callable) -> Callable:
         except KeyboardInterrupt:
             err.print("interrupted: re-run the same command to resume")
             raise typer.Exit(130) from None
+        except _sqlite_errors() as exc:  # a damaged page found mid-run: one line, not a trace
+            damaged = error("E051", reason=str(exc))
+            err.print(f"[red]error[/red][{damaged.code}]: {escape(damaged.message)}",
+                      highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper
+
+
+def _sqlite_errors() -> tuple[type[Exception], ...]:
+    """SQLite's DatabaseError from both bindings (sqlite-utils may use pysqlite3)."""
+    import sqlite3
+
+    from sqlite_utils.utils import sqlite3 as bound
+
+    return (sqlite3.DatabaseError, bound.DatabaseError)
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None]) -> None:
@@ -285,20 +299,62 @@ def classify(
 
 
 # ---------------------------------------------------------------- publish / run / serve
-def do_publish(db_path: Path, embeddings: bool = True) -> dict[str, Any]:
-    """Build FTS, views, recommendations and embeddings."""
+def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None) -> dict[str, Any]:
+    """Build FTS, views, recommendations and embeddings; with ``site``, then write the served
+    copy aside and swap it in whole (see ``scr_miner.publish.site.build_site``)."""
+    if site is not None:
+        _check_site(db_path, site)  # before the slow imports: a wrong --site fails at once
+
     from scr_miner.classify.model import default_model
-    from scr_miner.publish.site import passages_without_embeddings, publish
+    from scr_miner.publish.site import build_site, passages_without_embeddings, publish
 
     db = _open(db_path, must_exist=True)
     info = default_model().info
     todo = len(passages_without_embeddings(db, "all-MiniLM-L6-v2")) if embeddings else 0
     with progress_bar("embed") as bar:
         task = bar.add_task("embed", total=todo, rate="")
-        result = publish(
+        result: dict[str, Any] = publish(
             db, info, embeddings=embeddings, progress=lambda n: bar.update(task, advance=n)
         )
+    if site is not None:
+        result["site"] = str(site)
+        result["site_replaced"] = build_site(db, site)
     return result
+
+
+def _check_site(db_path: Path, site: Path) -> None:
+    """The served copy must be another file, in a folder that exists."""
+    if site.resolve() == db_path.resolve():
+        raise error("E050", site=site, db=db_path)
+    if not site.parent.is_dir():
+        raise error("E001", path=site.parent)
+    if site.exists() and not _is_scr_miner_file(site):  # never clobber someone else's file
+        raise error("E002", path=site, reason="refusing to replace it with the published site")
+
+
+def _is_scr_miner_file(path: Path) -> bool:
+    """Whether the SQLite header of ``path`` carries scr-miner's application id."""
+    from scr_miner.store.schema import SCHEMA_APP_ID
+
+    with open(path, "rb") as fh:
+        head = fh.read(72)
+    app_id = int.from_bytes(head[68:72], "big")
+    return head[:16] == b"SQLite format 3\x00" and app_id == SCHEMA_APP_ID
+
+
+def _print_publish(r: dict[str, Any]) -> None:
+    out.print(
+        f"published: {r['embedded']} passages embedded, {r['recommendations']} recommendations"
+    )
+    if "site" in r:
+        out.print(f"site: {r['site']} " + ("replaced" if r["site_replaced"] else "unchanged"))
+
+
+SiteOption = Annotated[
+    Path | None,
+    typer.Option("--site", help="Also write the served copy here, built aside and swapped in "
+                 "whole (a running server never sees a half-built file)."),
+]
 
 
 @app.command("publish")
@@ -306,17 +362,11 @@ def do_publish(db_path: Path, embeddings: bool = True) -> dict[str, Any]:
 def publish_command(
     db: DbOption = Path("scr.db"),
     embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    site: SiteOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Prepare the database for serving: full-text index, embeddings, views."""
-    result = do_publish(db, embeddings)
-    emit(
-        result,
-        as_json,
-        lambda r: out.print(
-            f"published: {r['embedded']} passages embedded, {r['recommendations']} recommendations"
-        ),
-    )
+    emit(do_publish(db, embeddings, site), as_json, _print_publish)
 
 
 @app.command()
@@ -327,12 +377,15 @@ def run(
     manifest: ManifestOption = None,
     jobs: JobsOption = 2,
     embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    site: SiteOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The main job: ingest, classify and publish, resuming where a previous run stopped."""
+    if site is not None:
+        _check_site(db, site)  # before hours of work, not after
     summary = {"ingest": do_ingest(paths, db, manifest, jobs, 5000, 120.0)}
     summary["classify"] = do_classify_db(db)
-    summary["publish"] = do_publish(db, embeddings)
+    summary["publish"] = do_publish(db, embeddings, site)
 
     def human(s: dict[str, Any]) -> None:
         _print_ingest(s["ingest"])
@@ -340,6 +393,9 @@ def run(
             f"classified {s['classify']['classified']} passages; "
             f"embedded {s['publish']['embedded']}"
         )
+        if "site" in s["publish"]:
+            out.print(f"site: {s['publish']['site']} "
+                      + ("replaced" if s["publish"]["site_replaced"] else "unchanged"))
 
     emit(summary, as_json, human)
     if summary["ingest"]["failed"]:

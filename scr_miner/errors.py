@@ -39,6 +39,11 @@ class Errors:
     E021 = "Unknown export format {fmt!r}; choose one of {known}"
     E030 = "Gold file {path} is invalid at line {line}: {reason}"
     E040 = "No review with id {review!r} in the database (see `scr-miner info`)"
+    E050 = "--site {site} must be another file than --db {db} (the served copy is swapped whole)"
+    E051 = (
+        "SQLite error: {reason}; if the database is damaged, rebuild it from the PDFs "
+        "(`scr-miner run`) or check it with `sqlite3 FILE 'pragma integrity_check'`"
+    )
 
 
 def error(code: str, **values: object) -> ScrMinerError:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import sqlite_utils
@@ -64,7 +69,7 @@ def ensure_views(db: sqlite_utils.Database) -> None:
 
 def extract_recommendations(db: sqlite_utils.Database) -> int:
     """Copy passages from recommendation sections into ``recommendations``."""
-    with db.conn:
+    with db.atomic():  # not db.conn, which opens no transaction under sqlite-utils
         db.execute("delete from recommendations")
         db.execute(
             """insert into recommendations (passage_id, review_id, number, text)
@@ -92,7 +97,7 @@ def embed_passages(db: sqlite_utils.Database, progress: Callable[[int], None] | 
     for start in range(0, len(todo), EMBED_BATCH):
         batch = todo[start:start + EMBED_BATCH]
         vectors = embedder.embed([text for _, text in batch])
-        with db.conn:
+        with db.atomic():
             db["passage_embeddings"].upsert_all(
                 [
                     {"passage_id": pid, "model": MINILM_NAME,
@@ -122,3 +127,78 @@ def publish(db: sqlite_utils.Database, model_info: dict, *, embeddings: bool = T
     )
     db.execute("pragma optimize")
     return {"recommendations": recommendations, "embedded": embedded}
+
+
+# ---------------------------------------------------------------- the served copy, swapped whole
+# Tables whose row counts say whether the published content changed (with reviews and meta).
+FINGERPRINT_COUNTS = ("passages", "passage_themes", "passage_agencies", "agency_links",
+                      "passage_embeddings", "recommendations", "ingest_errors")
+SITE_FINGERPRINT = "site_fingerprint"
+
+
+def content_fingerprint(db: sqlite_utils.Database) -> str:
+    """A digest of what a site built from ``db`` would show: reviews (file hash, draft flag),
+    row counts of every derived table, and the model/taxonomy versions in ``meta``."""
+    digest = hashlib.sha256()
+    for row in db.execute("select id, sha256, published from reviews order by id"):
+        digest.update(repr(tuple(row)).encode())
+    for table in FINGERPRINT_COUNTS:
+        digest.update(f"{table}={db[table].count}".encode())
+    classified = db.execute("select count(*) from passages where classified_with is not null")
+    digest.update(f"classified={classified.fetchone()[0]}".encode())
+    for row in db.execute("select key, value from meta where key != ? order by key",
+                          [SITE_FINGERPRINT]):
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def site_fingerprint(site: Path) -> str | None:
+    """The fingerprint recorded in an existing site file, or None (absent, foreign, damaged)."""
+    if not site.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{site}?mode=ro", uri=True) as conn:
+            row = conn.execute("select value from meta where key = ?", [SITE_FINGERPRINT])
+            found = row.fetchone()
+    except sqlite3.Error:
+        return None
+    return found[0] if found else None
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a directory entry) to disk, so a power cut cannot undo the swap."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build_site(db: sqlite_utils.Database, site: Path) -> bool:
+    """Write the published database to ``site`` as one self-contained file, swapped in whole.
+
+    The copy is built beside the target (``site.building``) with ``VACUUM INTO`` - a compact,
+    consistent snapshot in rollback-journal mode, fit for ``datasette -i`` - then flushed and
+    renamed over ``site`` with ``os.replace``. A server reading the old file keeps reading it
+    (its open connections hold the old inode) and never sees a half-built one; a server
+    started afterwards opens the new file. A run killed mid-way leaves only a stale
+    ``.building`` file, removed by the next run. Returns False when ``site`` already holds the
+    current content (nothing is rewritten).
+    """
+    fingerprint = content_fingerprint(db)
+    if site_fingerprint(site) == fingerprint:
+        return False
+    building = site.with_name(site.name + ".building")
+    building.unlink(missing_ok=True)
+    db.execute("vacuum into ?", [str(building)])
+    with sqlite3.connect(building) as conn:
+        conn.executemany(
+            "insert or replace into meta (key, value) values (?, ?)",
+            [(SITE_FINGERPRINT, fingerprint),
+             ("site_built_at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))],
+        )
+    conn.close()
+    _fsync(building)
+    os.replace(building, site)
+    _fsync(site.parent)
+    return True
