@@ -510,12 +510,14 @@ def agency_network_svg(edges: list[tuple], labels: dict[str, str]) -> str:
     if not nodes:
         return '<p class="scr-empty">No agency links in the published reviews.</p>'
     size, radius, centre = 640, 230, 320
+    LABEL_ROOM = 150  # noqa: N806 - room either side of the ring for long agency names
     where = {n: (centre + radius * math.cos(2 * math.pi * k / len(nodes) - math.pi / 2),
                  centre + radius * math.sin(2 * math.pi * k / len(nodes) - math.pi / 2))
              for k, n in enumerate(nodes)}
     heaviest = max(e[2] for e in edges)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="scr-chart" role="img" '
-             f'width="{size}" height="{size}" viewBox="0 0 {size} {size}">',
+             f'width="{size + 2 * LABEL_ROOM}" height="{size}" '
+             f'viewBox="{-LABEL_ROOM} 0 {size + 2 * LABEL_ROOM} {size}">',
              "<title>Who failed to tell whom</title>",
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
              'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
