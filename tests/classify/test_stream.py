@@ -49,3 +49,29 @@ def test_missing_text_field_is_an_error(tmp_path: Path) -> None:
     source.write_text('{"id": "1", "body": "x"}\n')
     result = runner.invoke(app, ["classify", "-i", str(source), "-o", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 2 and "line 1" in result.output
+
+
+def test_stream_writes_before_reading_everything() -> None:
+    """Constant memory: output starts after one batch is read, not after the whole input."""
+    import io
+
+    from scr_miner.classify.model import default_model
+    from scr_miner.classify.stream import BATCH, classify_stream
+
+    consumed = {"lines": 0, "at_first_write": None}
+
+    def source():  # noqa: ANN202
+        for i in range(BATCH * 4):
+            consumed["lines"] += 1
+            yield json.dumps({"id": str(i), "text": "The GP was not told."}) + "\n"
+
+    class Sink(io.StringIO):
+        def write(self, text: str) -> int:
+            if consumed["at_first_write"] is None:
+                consumed["at_first_write"] = consumed["lines"]
+            return super().write(text)
+
+    sink = Sink()
+    written = classify_stream(default_model(), source(), sink)  # type: ignore[arg-type]
+    assert written == BATCH * 4
+    assert consumed["at_first_write"] <= BATCH + 1
