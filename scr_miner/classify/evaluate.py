@@ -15,8 +15,9 @@ BOOTSTRAP_ROUNDS = 1000
 SEED = 7
 
 
-def read_gold(path: Path) -> list[dict]:
-    """Read and validate a gold file: ids, text, theme ids and agency pairs per the taxonomy."""
+def read_gold(path: Path, code: str = "E030") -> list[dict]:
+    """Read and validate labelled JSONL (gold or training): text, theme ids and agency pairs per
+    the taxonomy. A bad line raises ``code`` with its line number."""
     if not path.exists():
         raise error("E001", path=path)
     records = []
@@ -27,14 +28,14 @@ def read_gold(path: Path) -> list[dict]:
             record = json.loads(line)
             text, themes, pairs = record["text"], record["themes"], record.get("pairs", [])
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise error("E030", path=path, line=number, reason=str(exc)) from None
+            raise error(code, path=path, line=number, reason=str(exc)) from None
         if not isinstance(text, str) or not isinstance(themes, list):
-            raise error("E030", path=path, line=number, reason="text must be str, themes a list")
+            raise error(code, path=path, line=number, reason="text must be str, themes a list")
         bad = [t for t in themes if t not in THEME_IDS]
         bad += [p.get(k) for p in pairs for k in ("from", "to") if p.get(k) not in AGENCY_IDS]
         bad += [p.get("theme") for p in pairs if p.get("theme") not in THEME_IDS]
         if bad:
-            raise error("E030", path=path, line=number, reason=f"unknown ids {bad}")
+            raise error(code, path=path, line=number, reason=f"unknown ids {bad}")
         records.append(record)
     return records
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from scr_miner.classify.agencies import agencies_in, pairs_in
-from scr_miner.classify.embed import StaticEmbedder, file_sha256
+from scr_miner.classify.embed import StaticEmbedder
 from scr_miner.classify.features import feature_matrix, passage_unit, sentence_units
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.errors import error
+from scr_miner.hashing import file_sha256
 from scr_miner.records import Evidence, Label
 
 MODEL_FILES = ("themes.yml", "model.json", "theme_model.npz", "static_embeddings.npz")

@@ -13,39 +13,21 @@ from sklearn.model_selection import KFold
 
 from scr_miner import __version__
 from scr_miner.classify.embed import MINILM_NAME, StaticEmbedder, distil_static_table
+from scr_miner.classify.evaluate import read_gold
 from scr_miner.classify.features import feature_matrix, idf_from, passage_unit
 from scr_miner.classify.model import write_manifest
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, load_vocabulary
-from scr_miner.errors import error
 
 SEED = 13
 C = 4.0
-
-
-def read_jsonl_labelled(path: Path) -> list[dict]:
-    """Read labelled passages ({"text", "themes", ...}) with clear errors for bad lines."""
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            text, themes = record["text"], record["themes"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise error("E020", path=path, line=number, reason=str(exc)) from None
-        unknown = [t for t in themes if t not in THEME_IDS]
-        if unknown or not isinstance(text, str):
-            raise error("E020", path=path, line=number, reason=f"unknown themes {unknown}")
-        records.append(record)
-    return records
 
 
 def training_records(directory: Path) -> list[dict]:
     """All training passages under ``directory/training``, de-duplicated, in a fixed order."""
     records: dict[str, dict] = {}
     for path in sorted((directory / "training").glob("*.jsonl")):
-        for record in read_jsonl_labelled(path):
+        for record in read_gold(path, code="E020"):
             records.setdefault(record["text"].strip(), record)
     return list(records.values())
 

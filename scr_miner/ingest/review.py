@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from scr_miner.hashing import file_sha256 as sha256_of
 from scr_miner.ingest.layout import remove_furniture, remove_table_lines
 from scr_miner.ingest.metadata import metadata_from_cover
 from scr_miner.ingest.paragraphs import Block, blocks_from_pages
@@ -17,15 +18,6 @@ from scr_miner.records import Passage, Review, Section
 COVER_MAX_WORDS = 150  # a first page with fewer words is a cover: metadata, not passages
 MIN_PASSAGE_WORDS = 4
 NUMBERED_SECTION = re.compile(r"^\d{1,2}\.?\s+[A-Z]")
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def review_id_for(path: Path) -> str:
