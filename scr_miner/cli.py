@@ -305,9 +305,12 @@ def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None)
     if site is not None:
         _check_site(db_path, site)  # before the slow imports: a wrong --site fails at once
 
+    import time
+
     from scr_miner.classify.model import default_model
     from scr_miner.publish.site import build_site, passages_without_embeddings, publish
 
+    started = time.perf_counter()
     db = _open(db_path, must_exist=True)
     info = default_model().info
     todo = len(passages_without_embeddings(db, "all-MiniLM-L6-v2")) if embeddings else 0
@@ -319,6 +322,7 @@ def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None)
     if site is not None:
         result["site"] = str(site)
         result["site_replaced"] = build_site(db, site)
+    result["seconds"] = round(time.perf_counter() - started, 2)
     return result
 
 

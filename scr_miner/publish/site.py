@@ -80,10 +80,15 @@ def extract_recommendations(db: sqlite_utils.Database) -> int:
 
 
 def passages_without_embeddings(db: sqlite_utils.Database, model: str) -> list[tuple[str, str]]:
-    """Passages that have no embedding from ``model`` yet."""
+    """Passages that have no embedding from ``model`` yet, shortest first.
+
+    By length because a batch is padded to its longest text: batches of like lengths embed
+    about 3x faster than batches in id order (measured 69 vs 20 passages/s, benchmarks/e2e.py).
+    """
     return db.execute(
         """select p.id, p.text from passages p left join passage_embeddings e
-           on e.passage_id = p.id and e.model = ? where e.passage_id is null order by p.id""",
+           on e.passage_id = p.id and e.model = ? where e.passage_id is null
+           order by length(p.text), p.id""",
         [model],
     ).fetchall()
 
