@@ -152,8 +152,9 @@ def report(args: argparse.Namespace, made: list[tuple[Path, int]], first: tuple[
           f"passages/s embedded ({publish['embedded']} with the full MiniLM), FTS, views, "
           "site copy swapped in")
     print(f"  start-up  {fmt(overhead)}  (process, imports, models)")
-    print(f"  serve     {fmt(serving[0])}  until full-text ({serving[1]} hits) and semantic "
-          f"({serving[2]} hits) searches answer")
+    semantic = f"semantic ({serving[2]} hits)" if args.embeddings else "(semantic search off)"
+    print(f"  serve     {fmt(serving[0])}  until full-text ({serving[1]} hits) and {semantic} "
+          "searches answer")
     print(f"  total     {fmt(total)}  {pages / total:7.1f} pages/s end to end")
     rerun_wall, again = rerun
     print(f"re-run over the unchanged corpus: {fmt(rerun_wall)} = "
