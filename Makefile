@@ -36,10 +36,14 @@ test: setup browser
 	$(BIN)/ruff check scr_miner tests benchmarks corpus
 	$(BIN)/pytest -q -p no:cacheprovider
 
+# Every benchmark; the end-to-end run at a modest scale (make bench E2E_REVIEWS=1000 for the
+# full 40,000-page run, about two hours on 2 cores). Generated PDFs stay in benchmarks/.data/.
+E2E_REVIEWS ?= 20
 bench: setup
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/classify.py
 	$(PY) benchmarks/search.py
+	$(PY) benchmarks/e2e.py --reviews $(E2E_REVIEWS)
 
 corpus: setup
 	$(PY) corpus/build.py
