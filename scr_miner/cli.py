@@ -417,8 +417,9 @@ def serve(
 ) -> None:
     """Serve the database with Datasette (read-only, with the scr-miner plugin)."""
     from scr_miner.publish.serve import datasette_command
+    from scr_miner.store.db import check_db
 
-    _open(db, must_exist=True)
+    check_db(db)  # read-only: the served file must not change
     command = datasette_command(db, port=port, host=host, private=private, metadata=metadata)
     err.print(f"serving {db} at http://{host}:{port}/  (Ctrl+C to stop)")
     os.execvp(command[0], command)

@@ -131,6 +131,8 @@ def publish(db: sqlite_utils.Database, model_info: dict, *, embeddings: bool = T
         embedding_model=MINILM_NAME,
     )
     db.execute("pragma optimize")
+    # Datasette serves the file immutable, reading the main file only: fold the WAL into it.
+    db.execute("pragma wal_checkpoint(truncate)")
     return {"recommendations": recommendations, "embedded": embedded}
 
 

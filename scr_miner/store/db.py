@@ -43,6 +43,32 @@ def open_db(path: str | Path, *, must_exist: bool = False) -> sqlite_utils.Datab
     return db
 
 
+def check_db(path: str | Path) -> None:
+    """Check, read-only, that ``path`` is a scr-miner database this release can serve.
+
+    Serving must not write to the file (it is served immutable), so this never migrates and
+    never changes the journal mode.
+    """
+    from scr_miner.store.schema import SCHEMA_APP_ID, SCHEMA_VERSION
+
+    path = Path(path)
+    if not path.exists():
+        raise error("E001", path=path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            app_id = conn.execute("pragma application_id").fetchone()[0]
+            version = conn.execute("select max(version) from schema_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise error("E002", path=path, reason=str(exc)) from None
+    if app_id != SCHEMA_APP_ID:
+        raise error("E002", path=path, reason="it was not created by scr-miner")
+    if (version or 0) > SCHEMA_VERSION:
+        raise error("E003", path=path, found=version, supported=SCHEMA_VERSION)
+
+
 def seed_vocabulary(
     db: sqlite_utils.Database, themes: Iterable[dict], agencies: Iterable[dict]
 ) -> None:

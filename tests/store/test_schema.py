@@ -66,3 +66,21 @@ def test_older_database_is_migrated_forward(tmp_path: Path) -> None:
     migrated = open_db(path)
     assert "passage_embeddings" in migrated.table_names()
     assert schema_version(migrated) == SCHEMA_VERSION
+
+
+def test_check_db_is_read_only(tmp_path: Path) -> None:
+    from scr_miner.store.db import check_db
+
+    path = tmp_path / "scr.db"
+    open_db(path).conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    before = path.read_bytes()
+    check_db(path)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+    other = tmp_path / "other.db"
+    other.write_bytes(b"not a database at all" * 50)
+    with pytest.raises(ScrMinerError) as info:
+        check_db(other)
+    assert info.value.code == "E002"
