@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from spacy.tokens import Doc, Span
 
 from scr_miner.classify.nlp import NEGATORS
@@ -87,8 +89,14 @@ def pairs_in(doc: Doc, themes: list[str]) -> list[Pair]:
     """
     failure = next((t for t in FLOW_THEMES if t in themes), None)
     pairs: list[Pair] = []
+    spans = sorted(doc.spans["agencies"], key=lambda a: a.start)
+    starts = [a.start for a in spans]
     for sent in doc.sents:
-        agencies = [a for a in doc.spans["agencies"] if a.start >= sent.start and a.end <= sent.end]
+        # Bisect rather than scan every span per sentence: a megabyte passage has thousands of
+        # both, and the scan would be quadratic.
+        first = bisect.bisect_left(starts, sent.start)
+        last = bisect.bisect_left(starts, sent.end)
+        agencies = [a for a in spans[first:last] if a.end <= sent.end]
         found = _pair_in_sentence(sent, agencies)
         if not found or found[0] == found[1]:
             continue

@@ -55,10 +55,13 @@ def passage_unit(doc: Doc) -> Unit:
 
 def sentence_units(doc: Doc) -> list[Unit]:
     """One unit per sentence, with the cue hits of that sentence only."""
+    by_sentence: dict[int, list] = {}
+    for hit in doc._.cue_hits or []:
+        by_sentence.setdefault(hit[1], []).append(hit)
     units = []
     for index, sent in enumerate(doc.sents):
         lemmas = _lemmas(sent)
-        hits = [h for h in (doc._.cue_hits or []) if h[1] == index]
+        hits = by_sentence.get(index, [])
         units.append(Unit(sent.text, " ".join(lemmas), _cue_vector(hits, lemmas)))
     return units
 

@@ -8,6 +8,7 @@ Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")
 
 from __future__ import annotations
 
+import bisect
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,7 +77,7 @@ class CueMatcher:
         negated = [s._.negated for s in doc.sents]
         hits = []
         for match_id, start, _end in self.matcher(doc):
-            index = max(i for i, s in enumerate(sent_starts) if s <= start)
+            index = bisect.bisect_right(sent_starts, start) - 1
             hits.append((doc.vocab.strings[match_id], index, negated[index]))
         doc._.cue_hits = hits
         return doc
