@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import DEFAULT_OUT, generate  # noqa: E402
+from ingest import plumber_loop  # noqa: E402 - the same baseline as benchmarks/ingest.py
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".data" / "e2e"
@@ -108,20 +109,6 @@ def serve_until_searchable(site: Path, embeddings: bool) -> tuple[float, int, in
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def plumber_baseline(pdfs: list[Path]) -> tuple[float, int]:
-    """Seconds and pages of a plain pdfplumber extract_text loop over ``pdfs``."""
-    import pdfplumber
-
-    started, pages = time.perf_counter(), 0
-    for path in pdfs:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_text()
-                pages += 1
-                page.close()
-    return time.perf_counter() - started, pages
 
 
 def fmt(seconds: float) -> str:
@@ -207,7 +194,7 @@ def main() -> int:
     serving = serve_until_searchable(site, args.embeddings)
     rerun = run_pipeline(folder, db, site, args.jobs, args.embeddings)
     sample = [p for p, _ in made[:: max(1, len(made) // args.baseline_pdfs)]][: args.baseline_pdfs]
-    base_seconds, base_pages = plumber_baseline(sample)
+    base_seconds, base_pages = plumber_loop(sample)
     report(args, made, first, serving, rerun, (base_seconds, base_pages, len(sample)))
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
