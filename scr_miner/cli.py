@@ -307,13 +307,15 @@ def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None)
 
     import time
 
+    from scr_miner.classify.embed import MINILM_NAME
     from scr_miner.classify.model import default_model
-    from scr_miner.publish.site import build_site, passages_without_embeddings, publish
+    from scr_miner.publish.site import build_site, count_without_embeddings, publish
 
     started = time.perf_counter()
     db = _open(db_path, must_exist=True)
     info = default_model().info
-    todo = len(passages_without_embeddings(db, "all-MiniLM-L6-v2")) if embeddings else 0
+    # Count in SQL: loading every text here and again in publish() doubled the work.
+    todo = count_without_embeddings(db, MINILM_NAME) if embeddings else 0
     with progress_bar("embed") as bar:
         task = bar.add_task("embed", total=todo, rate="")
         result: dict[str, Any] = publish(

@@ -79,6 +79,15 @@ def extract_recommendations(db: sqlite_utils.Database) -> int:
     return db["recommendations"].count
 
 
+def count_without_embeddings(db: sqlite_utils.Database, model: str) -> int:
+    """How many passages lack an embedding from ``model`` (for the progress bar)."""
+    return db.execute(
+        """select count(*) from passages p left join passage_embeddings e
+           on e.passage_id = p.id and e.model = ? where e.passage_id is null""",
+        [model],
+    ).fetchone()[0]
+
+
 def passages_without_embeddings(db: sqlite_utils.Database, model: str) -> list[tuple[str, str]]:
     """Passages that have no embedding from ``model`` yet, shortest first.
 
