@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -299,7 +300,9 @@ def classify(
 
 
 # ---------------------------------------------------------------- publish / run / serve
-def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None) -> dict[str, Any]:
+def do_publish(
+    db_path: Path, embeddings: str = "minilm", site: Path | None = None
+) -> dict[str, Any]:
     """Build FTS, views, recommendations and embeddings; with ``site``, then write the served
     copy aside and swap it in whole (see ``scr_miner.publish.site.build_site``)."""
     if site is not None:
@@ -307,15 +310,16 @@ def do_publish(db_path: Path, embeddings: bool = True, site: Path | None = None)
 
     import time
 
-    from scr_miner.classify.embed import MINILM_NAME
+    from scr_miner.classify.embed import embedder_for
     from scr_miner.classify.model import default_model
     from scr_miner.publish.site import build_site, count_without_embeddings, publish
 
     started = time.perf_counter()
     db = _open(db_path, must_exist=True)
     info = default_model().info
+    embedder = embedder_for(embeddings)
     # Count in SQL: loading every text here and again in publish() doubled the work.
-    todo = count_without_embeddings(db, MINILM_NAME) if embeddings else 0
+    todo = count_without_embeddings(db, embedder.name) if embedder else 0
     with progress_bar("embed") as bar:
         task = bar.add_task("embed", total=todo, rate="")
         result: dict[str, Any] = publish(
@@ -356,6 +360,24 @@ def _print_publish(r: dict[str, Any]) -> None:
         out.print(f"site: {r['site']} " + ("replaced" if r["site_replaced"] else "unchanged"))
 
 
+class Embeddings(StrEnum):
+    """Which passage vectors ``publish`` computes for semantic search."""
+
+    minilm = "minilm"
+    static = "static"
+    none = "none"
+
+
+EmbeddingsOption = Annotated[
+    Embeddings,
+    typer.Option(help="Passage vectors for semantic search: minilm (full model, ~60 passages/s "
+                 "on 2 cores), static (distilled table, thousands/s, for very large collections; "
+                 "see docs/scale.md) or none."),
+]
+NoEmbeddingsOption = Annotated[
+    bool, typer.Option("--no-embeddings", help="Same as --embeddings none.")
+]
+
 SiteOption = Annotated[
     Path | None,
     typer.Option("--site", help="Also write the served copy here, built aside and swapped in "
@@ -367,12 +389,14 @@ SiteOption = Annotated[
 @handle_errors
 def publish_command(
     db: DbOption = Path("scr.db"),
-    embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    embeddings: EmbeddingsOption = Embeddings.minilm,
+    no_embeddings: NoEmbeddingsOption = False,
     site: SiteOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Prepare the database for serving: full-text index, embeddings, views."""
-    emit(do_publish(db, embeddings, site), as_json, _print_publish)
+    choice = "none" if no_embeddings else embeddings.value
+    emit(do_publish(db, choice, site), as_json, _print_publish)
 
 
 @app.command()
@@ -382,7 +406,8 @@ def run(
     db: DbOption = Path("scr.db"),
     manifest: ManifestOption = None,
     jobs: JobsOption = 2,
-    embeddings: Annotated[bool, typer.Option(help="Compute passage embeddings.")] = True,
+    embeddings: EmbeddingsOption = Embeddings.minilm,
+    no_embeddings: NoEmbeddingsOption = False,
     site: SiteOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -391,7 +416,7 @@ def run(
         _check_site(db, site)  # before hours of work, not after
     summary = {"ingest": do_ingest(paths, db, manifest, jobs, 5000, 120.0)}
     summary["classify"] = do_classify_db(db)
-    summary["publish"] = do_publish(db, embeddings, site)
+    summary["publish"] = do_publish(db, "none" if no_embeddings else embeddings.value, site)
 
     def human(s: dict[str, Any]) -> None:
         _print_ingest(s["ingest"])

@@ -35,6 +35,7 @@ class Errors:
     E012 = "Model manifest {path} is unreadable: {reason}"
     E013 = "Embedding weights {path} failed their checksum: expected {expected}, found {found}"
     E014 = "Config file {path} is invalid: {reason}"
+    E015 = "Unknown embedding model {name!r}; known: {known}"
     E020 = "{path}: line {line}: {reason}"
     E021 = "Unknown export format {fmt!r}; choose one of {known}"
     E030 = "Gold file {path} is invalid at line {line}: {reason}"

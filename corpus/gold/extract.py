@@ -1,6 +1,7 @@
 """Extract the paragraphs of corpus sources into unlabelled gold skeletons for annotators.
 
-Usage: python corpus/gold/extract.py corpus/src/ID.md [...]  → corpus/gold/todo/ID.jsonl
+Usage: python corpus/gold/extract.py [--out DIR] corpus/src/ID.md [...]  → DIR/ID.jsonl
+(DIR defaults to corpus/gold/todo; training reviews use models/training/reviews-todo)
 Each line: {"id", "review_id", "paragraph_number", "section", "text", "themes": null, "pairs": null}
 The text is the paragraph as it appears in the review (bullet lists joined to the paragraph that
 introduces them, as ingestion does).
@@ -40,6 +41,8 @@ def paragraphs(source: str) -> list[tuple[str, str]]:
 def main(paths: list[str]) -> None:
     """Write one skeleton file per source."""
     target = Path(__file__).parent / "todo"
+    if paths[:1] == ["--out"]:
+        target, paths = Path(paths[1]), paths[2:]
     target.mkdir(exist_ok=True)
     for name in paths:
         path = Path(name)

@@ -1,7 +1,8 @@
 """Split the annotated corpus by review: half the reviews are the gold set, never trained on; the
 other half's annotated paragraphs become in-domain training data.
 
-Usage: python corpus/gold/split.py   (reads corpus/gold/labelled/*.jsonl)
+Usage: python corpus/gold/split.py   (reads corpus/gold/labelled/*.jsonl and
+models/training/reviews-labelled/*.jsonl, the annotated paragraphs of training-only reviews)
 Writes corpus/gold/passages.jsonl (gold) and models/training/corpus-annotated.jsonl (training).
 The split is by whole review, fixed below, stratified by review type and by writer.
 """
@@ -46,10 +47,18 @@ def without_near_duplicates(training: list[dict], gold: list[dict]) -> list[dict
     return [t for t, c in zip(training, closest, strict=True) if c < NEAR_DUPLICATE]
 
 
+def labelled_files() -> list[Path]:
+    """Annotated sample-corpus reviews, then the training-only reviews (never rendered to PDF:
+    models/training/reviews-src/*.md), labelled the same way by other annotators."""
+    return sorted((ROOT / "corpus/gold/labelled").glob("*.jsonl")) + sorted(
+        (ROOT / "models/training/reviews-labelled").glob("*.jsonl")
+    )
+
+
 def main() -> None:
     """Write the gold file and the corpus-derived training file."""
     gold, training = [], []
-    for path in sorted((ROOT / "corpus/gold/labelled").glob("*.jsonl")):
+    for path in labelled_files():
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             if record["review_id"] in GOLD_REVIEWS:

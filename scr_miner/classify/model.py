@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from scr_miner.classify.agencies import agencies_in, pairs_in
-from scr_miner.classify.embed import StaticEmbedder
+from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
 from scr_miner.classify.features import feature_matrix, passage_unit, sentence_units
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, models_dir
@@ -176,14 +176,29 @@ def load_model(directory: Path | None = None) -> ThemeModel:
         info = json.loads((directory / "model.json").read_text())
         with np.load(directory / "theme_model.npz", allow_pickle=False) as arrays:
             coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
-        with np.load(directory / "static_embeddings.npz", allow_pickle=False) as arrays:
-            table = arrays["table"]
+        table, _ = _read_static_table(directory)
     except (OSError, ValueError, KeyError) as exc:
         raise error("E012", path=directory, reason=str(exc)) from None
     thresholds = np.array([info["thresholds"][t] for t in THEME_IDS], dtype=np.float32)
+    embedder = StaticEmbedder(table[:, :CLASSIFIER_DIMS])
     return ThemeModel(
-        coef, intercept, thresholds, idf, StaticEmbedder(table), info, str(directory / "themes.yml")
+        coef, intercept, thresholds, idf, embedder, info, str(directory / "themes.yml")
     )
+
+
+def _read_static_table(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(directory / "static_embeddings.npz", allow_pickle=False) as arrays:
+        return arrays["table"], arrays["token_weights"]
+
+
+def static_table(directory: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The distilled static table and its SIF token weights, after verifying the manifest."""
+    directory = Path(directory or models_dir())
+    verify_manifest(directory)
+    try:
+        return _read_static_table(directory)
+    except (OSError, ValueError, KeyError) as exc:
+        raise error("E012", path=directory, reason=str(exc)) from None
 
 
 @lru_cache(maxsize=2)

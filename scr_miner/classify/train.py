@@ -12,7 +12,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from scr_miner import __version__
-from scr_miner.classify.embed import MINILM_NAME, StaticEmbedder, distil_static_table
+from scr_miner.classify.embed import (
+    CLASSIFIER_DIMS,
+    MINILM_NAME,
+    STATIC_DIMS,
+    StaticEmbedder,
+    distil_static_table,
+    sif_weights,
+)
 from scr_miner.classify.evaluate import read_gold
 from scr_miner.classify.features import feature_matrix, idf_from, passage_unit
 from scr_miner.classify.model import write_manifest
@@ -73,19 +80,26 @@ def out_of_fold(x, y: np.ndarray, folds: int = 5) -> np.ndarray:  # noqa: ANN001
     return oof
 
 
+def _static_table(directory: Path, texts: list[str]) -> np.ndarray:
+    """The distilled table (made once: it depends only on MiniLM's weights), with SIF token
+    weights counted over the training texts (remade on every training run)."""
+    table_path = directory / "static_embeddings.npz"
+    if table_path.exists():
+        with np.load(table_path, allow_pickle=False) as arrays:
+            table = arrays["table"]
+    if not table_path.exists() or table.shape[1] != STATIC_DIMS:
+        table, _, _ = distil_static_table()
+    np.savez_compressed(table_path, table=table, token_weights=sif_weights(texts))
+    return table
+
+
 def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
     """Train and write ``theme_model.npz``, ``model.json`` and the manifest. Returns model.json."""
     vocabulary = load_vocabulary(directory / "themes.yml")
     records = training_records(directory)
     if static_table is None:
-        table_path = directory / "static_embeddings.npz"
-        if table_path.exists():
-            with np.load(table_path, allow_pickle=False) as arrays:
-                static_table = arrays["table"]
-        else:
-            static_table, _, _ = distil_static_table()
-            np.savez_compressed(table_path, table=static_table)
-    embedder = StaticEmbedder(static_table)
+        static_table = _static_table(directory, [r["text"] for r in records])
+    embedder = StaticEmbedder(static_table[:, :CLASSIFIER_DIMS])
     nlp = make_nlp(str(directory / "themes.yml"))
     units = [passage_unit(d) for d in nlp.pipe([r["text"] for r in records], batch_size=256)]
     idf = idf_from([u.lemmas for u in units])

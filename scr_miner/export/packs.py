@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from scr_miner.classify.embed import MINILM_NAME
 from scr_miner.classify.themes import load_vocabulary
 from scr_miner.export.provenance import provenance, stamp_columns, stamp_line
+from scr_miner.export.search import embedding_model
 
 FORMATS = ("md", "html", "csv", "jsonl")
 PER_REVIEW = 2  # at most this many excerpts from one review: trainers want many cases
@@ -116,14 +116,15 @@ def candidates(db: sqlite_utils.Database, theme_id: str) -> list[Excerpt]:
 
 
 def stored_vectors(db: sqlite_utils.Database, passage_ids: list[str]) -> dict[str, np.ndarray]:
-    """MiniLM vectors stored by ``publish`` for these passages (missing ones are left out)."""
+    """Vectors stored by ``publish`` for these passages (missing ones are left out)."""
+    model = embedding_model(db)
     vectors: dict[str, np.ndarray] = {}
     for start in range(0, len(passage_ids), 500):
         chunk = passage_ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for pid, blob in db.execute(
                 f"select passage_id, vector from passage_embeddings "
-                f"where model = ? and passage_id in ({marks})", [MINILM_NAME, *chunk]):
+                f"where model = ? and passage_id in ({marks})", [model, *chunk]):
             vectors[pid] = np.frombuffer(blob, dtype=np.float32)
     return vectors
 

@@ -1,7 +1,9 @@
-"""Search passages: full-text (BM25), semantic (MiniLM vectors, numpy), and both fused (RRF).
+"""Search passages: full-text (BM25), semantic (stored vectors, numpy), and both fused (RRF).
 
 Three rankings feed the fusion: exact phrases (the whole question, or its "quoted" parts, as FTS5
-phrase queries), BM25 over the question's words, and cosine similarity of MiniLM vectors. A
+phrase queries), BM25 over the question's words, and cosine similarity of passage vectors (MiniLM,
+or its distilled static table for very large collections: the question is embedded by whichever
+made the stored vectors, named in the ``meta`` table). A
 passage quoting the question verbatim is found by the first two and so rises to the top; a
 paraphrase with no words in common is found by the third alone.
 """
@@ -16,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from scr_miner.classify.embed import MINILM_NAME, contextual_embedder
+from scr_miner.classify.embed import MINILM_NAME, STATIC_NAME, embedder_named
+from scr_miner.store.db import get_meta
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
 _cache_lock = threading.Lock()
@@ -116,6 +119,17 @@ def _fts_ranking(db: sqlite_utils.Database, query: str, filters: Filters, limit:
     return [Hit(pid, -float(score)) for pid, score in rows]
 
 
+def embedding_model(db: sqlite_utils.Database) -> str:
+    """Name of the model that made the database's passage vectors (MiniLM if unrecorded)."""
+    name = get_meta(db).get("embedding_model")
+    return name if name in (MINILM_NAME, STATIC_NAME) else MINILM_NAME
+
+
+def embed_question(db: sqlite_utils.Database, question: str) -> np.ndarray:
+    """The question's vector, from the model that made the stored ones."""
+    return embedder_named(embedding_model(db)).embed([question])[0]
+
+
 def _embedding_matrix(db: sqlite_utils.Database) -> tuple[list[str], np.ndarray]:
     """All passage vectors as one matrix, cached until the database file changes."""
     path = str(db.conn.execute("pragma database_list").fetchone()[2])
@@ -126,7 +140,7 @@ def _embedding_matrix(db: sqlite_utils.Database) -> tuple[list[str], np.ndarray]
         if key not in _matrix_cache:
             rows = db.execute(
                 "select passage_id, vector from passage_embeddings where model = ?",
-                [MINILM_NAME]).fetchall()
+                [embedding_model(db)]).fetchall()
             ids = [r[0] for r in rows]
             matrix = (np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
                       .reshape(len(rows), -1) if rows else np.zeros((0, 384), np.float32))
@@ -163,8 +177,7 @@ def semantic(db: sqlite_utils.Database, question: str, filters: Filters, limit: 
     """Passages nearest in meaning to ``question``."""
     if not _embedding_matrix(db)[0]:  # published without embeddings: don't load the model
         return []
-    vector = contextual_embedder().embed([question])[0]
-    return semantic_by_vector(db, vector, filters, limit)
+    return semantic_by_vector(db, embed_question(db, question), filters, limit)
 
 
 def more_like_this(db: sqlite_utils.Database, passage_id: str, filters: Filters,
@@ -192,7 +205,7 @@ def fuse(rankings: dict[str, list[Hit]], limit: int) -> list[Hit]:
 def hybrid(db: sqlite_utils.Database, question: str, filters: Filters, limit: int = 10,
            depth: int = 50) -> list[Hit]:
     """Phrase, full-text and semantic rankings fused by RRF, with passage details filled in."""
-    vector = contextual_embedder().embed([question])[0] if _embedding_matrix(db)[0] else None
+    vector = embed_question(db, question) if _embedding_matrix(db)[0] else None
     return with_details(db, hybrid_by_vector(db, question, vector, filters, limit, depth))
 
 

@@ -37,6 +37,7 @@ from markupsafe import Markup
 from scr_miner.export.search import (
     Filters,
     Hit,
+    embedding_model,
     fts_query,
     fulltext,
     fuse,
@@ -186,14 +187,15 @@ async def guarded_row(request: Any, send: Any, datasette: Any) -> Response:
 # ---------------------------------------------------------------- set-up hooks
 @hookimpl
 def startup(datasette: Any) -> Any:
-    """Find the scr-miner databases and warm the sentence model in the background."""
+    """Find the scr-miner databases and warm their sentence models in the background."""
 
     async def inner() -> None:
         datasette._scr_miner_databases = [
             name for name, db in datasette.databases.items()
             if name != "_internal" and not db.is_memory and await _is_ours(db)
         ]
-        threading.Thread(target=_embedder, daemon=True).start()
+        for name in {await _embedding_model(datasette, db) for db in our_databases(datasette)}:
+            threading.Thread(target=_embedder, args=(name,), daemon=True).start()
 
     return inner
 
@@ -256,11 +258,17 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 # ---------------------------------------------------------------- search pages
-def _embedder() -> Any:
-    from scr_miner.classify.embed import contextual_embedder
+def _embedder(name: str) -> Any:
+    from scr_miner.classify.embed import embedder_named
 
     with _warm_lock:  # one load, even when the warm-up thread and a request race
-        return contextual_embedder()
+        return embedder_named(name)
+
+
+async def _embedding_model(datasette: Any, database: str) -> str:
+    """The model that made this database's passage vectors: questions are embedded by it."""
+    return await datasette.get_database(database).execute_fn(
+        lambda conn: embedding_model(sqlite_utils.Database(conn)))
 
 
 def _database(datasette: Any, request: Any) -> str | None:
@@ -375,7 +383,8 @@ async def semantic_page(datasette: Any, request: Any) -> Response:
     if database and not context["error"] and (question or like):
         vector = None
         if question and mode != "fulltext" and not like:
-            vector = (await asyncio.to_thread(_embedder().embed, [question]))[0]
+            embedder = _embedder(await _embedding_model(datasette, database))
+            vector = (await asyncio.to_thread(embedder.embed, [question]))[0]
         filters = filters_for(request)
         context["results"] = await datasette.get_database(database).execute_fn(
             lambda conn: run_search(conn, mode, question, like, vector, filters, limit))

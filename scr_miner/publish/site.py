@@ -8,13 +8,14 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from scr_miner import __version__
-from scr_miner.classify.embed import MINILM_NAME, contextual_embedder
-from scr_miner.store.db import set_meta
+from scr_miner.classify.embed import embedder_for
+from scr_miner.store.db import get_meta, set_meta
 
 # The aggregate views count published reviews only: they are public summaries.
 VIEWS = {
@@ -102,19 +103,20 @@ def passages_without_embeddings(db: sqlite_utils.Database, model: str) -> list[t
     ).fetchall()
 
 
-def embed_passages(db: sqlite_utils.Database, progress: Callable[[int], None] | None = None) -> int:
-    """Store a float32 MiniLM vector for every passage lacking one; returns how many were added."""
-    todo = passages_without_embeddings(db, MINILM_NAME)
+def embed_passages(db: sqlite_utils.Database, embedder: Any,
+                   progress: Callable[[int], None] | None = None) -> int:
+    """Store a float32 vector from ``embedder`` for every passage lacking one (a passage holds
+    one vector: another embedder's is replaced); returns how many were added."""
+    todo = passages_without_embeddings(db, embedder.name)
     if not todo:
         return 0
-    embedder = contextual_embedder()
     for start in range(0, len(todo), EMBED_BATCH):
         batch = todo[start:start + EMBED_BATCH]
         vectors = embedder.embed([text for _, text in batch])
         with db.atomic():
             db["passage_embeddings"].upsert_all(
                 [
-                    {"passage_id": pid, "model": MINILM_NAME,
+                    {"passage_id": pid, "model": embedder.name,
                      "vector": vec.astype(np.float32).tobytes()}
                     for (pid, _), vec in zip(batch, vectors, strict=True)
                 ],
@@ -125,19 +127,26 @@ def embed_passages(db: sqlite_utils.Database, progress: Callable[[int], None] | 
     return len(todo)
 
 
-def publish(db: sqlite_utils.Database, model_info: dict, *, embeddings: bool = True,
+def publish(db: sqlite_utils.Database, model_info: dict, *, embeddings: str = "minilm",
             progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Run every publishing step; each is idempotent, so a re-run only does what is missing."""
+    """Run every publishing step; each is idempotent, so a re-run only does what is missing.
+
+    ``embeddings`` is ``minilm`` (the full model), ``static`` (the distilled table: about 100x
+    faster, lower retrieval quality, see docs/scale.md) or ``none`` (keep what is stored).
+    """
     ensure_fts(db)
     ensure_views(db)
     recommendations = extract_recommendations(db)
-    embedded = embed_passages(db, progress) if embeddings else 0
+    embedder = embedder_for(embeddings)
+    embedded = embed_passages(db, embedder, progress) if embedder else 0
+    # Search embeds a question with the model that made the stored vectors, named here.
+    stored = embedder.name if embedder else get_meta(db).get("embedding_model", "none")
     set_meta(
         db,
         scr_miner_version=__version__,
         model_version=str(model_info.get("model_version", "")),
         taxonomy_version=str(model_info.get("taxonomy_version", "")),
-        embedding_model=MINILM_NAME,
+        embedding_model=stored,
     )
     db.execute("pragma optimize")
     # Datasette serves the file immutable, reading the main file only: fold the WAL into it.
