@@ -37,13 +37,16 @@ test: setup browser
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # Every benchmark; the end-to-end run at a modest scale (make bench E2E_REVIEWS=1000 for the
-# full 40,000-page run, about two hours on 2 cores). Generated PDFs stay in benchmarks/.data/.
+# full 37,000-page run; E2E_EMBEDDINGS=static for the distilled table). Generated PDFs stay in
+# benchmarks/.data/.
 E2E_REVIEWS ?= 20
+E2E_EMBEDDINGS ?= minilm
 bench: setup
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/classify.py
 	$(PY) benchmarks/search.py
-	$(PY) benchmarks/e2e.py --reviews $(E2E_REVIEWS)
+	$(PY) benchmarks/embeddings.py
+	$(PY) benchmarks/e2e.py --reviews $(E2E_REVIEWS) --embeddings $(E2E_EMBEDDINGS)
 
 corpus: setup
 	$(PY) corpus/build.py

@@ -4,8 +4,9 @@ Usage: python benchmarks/e2e.py [--reviews 1000] [--jobs 2] [--baseline-pdfs 4]
 
 1. Generates N fictional reviews of about 40 pages (benchmarks/generate.py, under
    benchmarks/.data/reviews/, kept between runs, never committed; not timed).
-2. Times ``scr-miner run FOLDER --db scr.db --site site.db --jobs N`` from an empty database
-   (ingest -> classify -> publish with full MiniLM passage embeddings -> site swapped in), then
+2. Times ``scr-miner run FOLDER --db scr.db --site site.db --jobs N --embeddings E`` from an
+   empty database (ingest -> classify -> publish with passage embeddings: the full MiniLM by
+   default, or ``--embeddings static``, the distilled table, or none -> site swapped in), then
    ``scr-miner serve --db site.db`` until a full-text search and a semantic search both answer.
 3. Times the same ``scr-miner run`` again over the unchanged corpus (every file skipped by
    sha256, nothing to label or embed, site unchanged).
@@ -52,13 +53,11 @@ def machine() -> str:
             f"load average {os.getloadavg()[0]:.1f}")
 
 
-def run_pipeline(folder: Path, db: Path, site: Path, jobs: int, embeddings: bool
+def run_pipeline(folder: Path, db: Path, site: Path, jobs: int, embeddings: str
                  ) -> tuple[float, dict]:
     """Wall seconds and the JSON summary of one ``scr-miner run``."""
     command = [str(SCR_MINER), "run", str(folder), "--db", str(db), "--site", str(site),
-               "--jobs", str(jobs), "--json"]
-    if not embeddings:
-        command.append("--no-embeddings")
+               "--jobs", str(jobs), "--embeddings", embeddings, "--json"]
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -81,7 +80,7 @@ def answers(url: str) -> int:
     return len(body["results"] if isinstance(body, dict) else body)
 
 
-def serve_until_searchable(site: Path, embeddings: bool) -> tuple[float, int, int]:
+def serve_until_searchable(site: Path, embeddings: str) -> tuple[float, int, int]:
     """Seconds from ``scr-miner serve`` to a full-text and a semantic answer; hit counts."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -104,7 +103,7 @@ def serve_until_searchable(site: Path, embeddings: bool) -> tuple[float, int, in
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
-        semantic_hits = answers(semantic) if embeddings else 0
+        semantic_hits = answers(semantic) if embeddings != "none" else 0
         return time.perf_counter() - started, fts_hits, semantic_hits
     finally:
         server.terminate()
@@ -129,17 +128,18 @@ def report(args: argparse.Namespace, made: list[tuple[Path, int]], first: tuple[
     overhead = wall - sum(stages.values())  # process start, imports, model loading
     total = wall + serving[0]
     print(f"corpus: {len(made)} generated reviews, {pages} pages, {passages} passages")
-    print(f"first run: scr-miner run --jobs {args.jobs} --site"
-          f"{'' if args.embeddings else ' --no-embeddings'}, from an empty database")
+    print(f"first run: scr-miner run --jobs {args.jobs} --site --embeddings {args.embeddings}, "
+          "from an empty database")
     print(f"  ingest    {fmt(stages['ingest'])}  {pages / stages['ingest']:7.1f} pages/s "
           f"({ingest['failed']} failed)")
     print(f"  classify  {fmt(stages['classify'])}  {passages / stages['classify']:7.1f} "
           "passages/s")
     print(f"  publish   {fmt(stages['publish'])}  {publish['embedded'] / stages['publish']:7.1f} "
-          f"passages/s embedded ({publish['embedded']} with the full MiniLM), FTS, views, "
+          f"passages/s embedded ({publish['embedded']}, {args.embeddings}), FTS, views, "
           "site copy swapped in")
     print(f"  start-up  {fmt(overhead)}  (process, imports, models)")
-    semantic = f"semantic ({serving[2]} hits)" if args.embeddings else "(semantic search off)"
+    semantic = (f"semantic ({serving[2]} hits)" if args.embeddings != "none"
+                else "(semantic search off)")
     print(f"  serve     {fmt(serving[0])}  until full-text ({serving[1]} hits) and {semantic} "
           "searches answer")
     print(f"  total     {fmt(total)}  {pages / total:7.1f} pages/s end to end")
@@ -176,8 +176,9 @@ def main() -> int:
     parser.add_argument("--reviews", type=int, default=TARGET_REVIEWS)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--baseline-pdfs", type=int, default=4)
-    parser.add_argument("--embeddings", action=argparse.BooleanOptionalAction, default=True,
-                        help="--no-embeddings: full-text site only (semantic search later)")
+    parser.add_argument("--embeddings", choices=("minilm", "static", "none"), default="minilm",
+                        help="passage vectors: the full MiniLM, the distilled static table, or "
+                        "none (full-text site only)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     started = time.perf_counter()
