@@ -89,6 +89,62 @@ def fts_query(question: str) -> str:
     return " OR ".join(f'"{t}"' for t in terms)
 
 
+FTS5_OPERATORS = {"AND", "OR", "NOT"}
+FTS5_KEYWORDS = FTS5_OPERATORS | {"NEAR"}
+_FTS5_PIECES = re.compile(r'"[^"]*"|[()]|[^\s()"]+')
+
+
+def _bare_term(piece: str) -> bool:
+    """A word, or a word* prefix query, that FTS5 takes as it is (not a keyword)."""
+    return bool(re.fullmatch(r"\w+\*?", piece)) and piece.rstrip("*") not in FTS5_KEYWORDS
+
+
+def _well_nested(query: str) -> bool:
+    """Whether the parentheses outside quotes pair up, each pair around something."""
+    depth = 0
+    bare = re.sub(r'"[^"]*"', " x ", query)
+    if re.search(r"\(\s*\)", bare):
+        return False
+    for char in bare:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def safe_fts5(query: str) -> str:
+    """A user's FTS5 query with its syntax kept (phrases in quotes, AND/OR/NOT, prefix*,
+    parentheses) and every other token that FTS5 would reject quoted as a phrase:
+    ``self-harm`` → ``"self-harm"`` (FTS5 reads the bare hyphen as a column filter, and
+    ``A&E`` or ``5.3`` as syntax errors). Unbalanced quotes or parentheses are dropped."""
+    query = re.sub(r"[\x00-\x1f\x7f]", " ", query)  # SQLite's FTS5 parser stops at NUL
+    if query.count('"') % 2:
+        query = query.replace('"', " ")
+    if not _well_nested(query):
+        query = query.replace("(", " ").replace(")", " ")
+    pieces = _FTS5_PIECES.findall(query)
+    tokens = []
+    for i, piece in enumerate(pieces):
+        before = pieces[i - 1] if i else "("
+        after = pieces[i + 1] if i + 1 < len(pieces) else ")"
+        if piece in FTS5_OPERATORS:  # an operator needs a term on each side
+            joins = before not in FTS5_OPERATORS | {"("} and after not in FTS5_OPERATORS | {")"}
+            tokens.append(piece if joins else f'"{piece}"')
+        elif piece.startswith('"') or piece in "()" or _bare_term(piece):
+            tokens.append(piece)
+        else:
+            tokens.append(f'"{piece}"')
+    safe: list[str] = []
+    for token in tokens:
+        # FTS5 joins neighbouring terms by AND itself, but not next to a parenthesis
+        left = safe[-1] if safe else "("
+        operand = token not in FTS5_OPERATORS and left not in FTS5_OPERATORS
+        if operand and left != "(" and token != ")" and (left == ")" or token == "("):
+            safe.append("AND")
+        safe.append(token)
+    return " ".join(safe) or '""'  # an empty query matches nothing instead of failing
+
+
 def phrase_query(question: str) -> str:
     """FTS5 phrase query: the "quoted" parts of ``question``, else the whole of it (2+ words)."""
     quoted = re.findall(r'["\u201c]([^"\u201d]+)["\u201d]', question)

@@ -42,6 +42,7 @@ from scr_miner.export.search import (
     fulltext,
     fuse,
     more_like_this,
+    safe_fts5,
     semantic_by_vector,
     with_details,
 )
@@ -198,6 +199,12 @@ def startup(datasette: Any) -> Any:
             threading.Thread(target=_embedder, args=(name,), daemon=True).start()
 
     return inner
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    """``scr_fts_query(:q)`` for the canned searches: a user's FTS5 query, made safe."""
+    conn.create_function("scr_fts_query", 1, lambda q: safe_fts5(q or ""), deterministic=True)
 
 
 @hookimpl

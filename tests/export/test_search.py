@@ -7,6 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from scr_miner.cli import app
@@ -18,6 +20,7 @@ from scr_miner.export.search import (
     fuse,
     hybrid,
     phrase_query,
+    safe_fts5,
 )
 from scr_miner.store.db import open_db
 from tests.export.pdftext import words
@@ -111,3 +114,21 @@ def test_cli_search_json_and_table(sample_db: Path) -> None:
     assert table.exit_code == 0 and "Child J" in table.stdout
     bad = runner.invoke(app, ["search", PHRASE, "--db", str(sample_db), "--theme", "gossip"])
     assert bad.exit_code == 2 and "E004" in bad.output
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(list('ab -&.:*"()^') + ["AND", "OR", "NOT", "NEAR", " "]),
+                max_size=20).map("".join) | st.text(max_size=40))
+def test_any_user_query_is_valid_fts5(query: str) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create virtual table t using fts5(text)")
+    conn.execute("insert into t values ('self-harm seen at A&E, see 5.3: a b')")
+    conn.execute("select count(*) from t where t match ?", [safe_fts5(query)]).fetchone()
+
+
+def test_fts5_syntax_is_kept_and_the_rest_quoted() -> None:
+    assert safe_fts5('"health visitor" OR GP NOT school') == '"health visitor" OR GP NOT school'
+    assert safe_fts5("self-harm A&E visit*") == '"self-harm" "A&E" visit*'
+    assert safe_fts5("(GP OR school) AND consent") == "( GP OR school ) AND consent"
+    assert safe_fts5("GP NOT") == 'GP "NOT"'
+

@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -164,3 +165,12 @@ def test_trainer_pack(get, dbname: str, sample_db: Path) -> None:
 def test_every_canned_query_is_tested() -> None:
     tested = {name for name in QUERIES if f'"{name}"' in Path(__file__).read_text()}
     assert tested == set(QUERIES)
+
+
+def test_search_findings_takes_hyphens_and_ampersands(get, dbname: str) -> None:
+    for q in ("self-harm", "A&E", '"health visitor" NOT school', "(GP"):
+        response = get(f"/{dbname}/search_findings.json?_shape=array&theme=&review_type="
+                       f"&q={quote(q)}")
+        assert response.status_code == 200, (q, response.text[:300])
+    hits = query(get, dbname, "search_findings", q="health-visitor")
+    assert hits and all("<mark>" in h["snippet"] for h in hits)
