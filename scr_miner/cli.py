@@ -361,7 +361,8 @@ def _print_publish(r: dict[str, Any]) -> None:
 
 
 class Embeddings(StrEnum):
-    """Which passage vectors ``publish`` computes for semantic search."""
+    """Which passage vectors ``publish`` computes (``classify.embed.EMBEDDINGS``, spelled out
+    here so that ``--help`` does not import numpy and scipy)."""
 
     minilm = "minilm"
     static = "static"

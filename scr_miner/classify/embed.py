@@ -179,6 +179,6 @@ def embedder_for(choice: str) -> ContextualEmbedder | StaticEmbedder | None:
     """The embedder for a ``--embeddings`` choice (minilm, static, none)."""
     if choice not in EMBEDDINGS:
         raise error("E015", name=choice, known=", ".join(EMBEDDINGS))
-    return {"minilm": contextual_embedder, "static": static_search_embedder}.get(
-        choice, lambda: None
-    )()
+    if choice == "none":
+        return None
+    return contextual_embedder() if choice == "minilm" else static_search_embedder()
