@@ -18,10 +18,12 @@ web's own concern, who may see what:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import math
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +199,70 @@ def startup(datasette: Any) -> Any:
         ]
         for name in {await _embedding_model(datasette, db) for db in our_databases(datasette)}:
             threading.Thread(target=_embedder, args=(name,), daemon=True).start()
+        threading.Thread(target=_follow_swaps, args=(datasette, our_databases(datasette)),
+                         daemon=True).start()
 
     return inner
+
+
+# ---------------------------------------------------------------- following `publish --site`
+SWAP_POLL_SECONDS = 1.0
+
+
+def _file_identity(path: str | None) -> tuple[int, int] | None:
+    """(inode, mtime) of a served file: a new pair means a new file was swapped in."""
+    try:
+        found = os.stat(path) if path else None
+    except OSError:  # a moment without the file: look again next time
+        return None
+    return (found.st_ino, found.st_mtime_ns) if found else None
+
+
+def _follow_swaps(datasette: Any, names: list[str]) -> None:
+    """Serve the new file once ``scr-miner publish --site`` has swapped it in whole.
+
+    Open connections keep reading the old file (it was replaced, not changed), so without this
+    a server shows the old site until restarted. Runs in a daemon thread: Datasette's own event
+    loop is not running yet when the startup hook is called."""
+    seen = {name: _file_identity(datasette.databases[name].path) for name in names}
+    while True:
+        time.sleep(SWAP_POLL_SECONDS)
+        for name, identity in seen.items():
+            now = _file_identity(datasette.databases[name].path)
+            if now is not None and now != identity:
+                seen[name] = now
+                _reopen(datasette, name)
+
+
+def _reopen(datasette: Any, name: str) -> None:
+    """Put a fresh Database object in place of ``name`` and drop every SQL thread's connection
+    to the old file (Datasette keeps one per thread, under the database's name)."""
+    from datasette.database import Database, connections
+
+    old = datasette.databases[name]
+    new = Database(datasette, path=old.path, is_mutable=old.is_mutable)
+    new.name, new.route = name, old.route
+    # One assignment of a new dict, as Datasette's add_database does: a request sees the old
+    # object or the new one, never neither.
+    datasette.databases = {**datasette.databases, name: new}
+    executor = datasette.executor
+    if executor is None:
+        return
+    # One task per pool thread: the barrier holds each task until all have started, so no
+    # thread runs two of them and every thread drops its own connection, between requests.
+    threads = executor._max_workers
+    barrier = threading.Barrier(threads)
+
+    def drop_connection() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):  # a thread busy for 30 s
+            barrier.wait(timeout=30)
+        conn = getattr(connections, name, None)
+        if conn is not None:
+            delattr(connections, name)
+            conn.close()
+
+    for future in [executor.submit(drop_connection) for _ in range(threads)]:
+        future.result()
 
 
 @hookimpl
