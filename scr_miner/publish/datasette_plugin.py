@@ -22,6 +22,7 @@ import contextlib
 import html
 import math
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -210,12 +211,13 @@ SWAP_POLL_SECONDS = 1.0
 
 
 def _file_identity(path: str | None) -> tuple[int, int] | None:
-    """(inode, mtime) of a served file: a new pair means a new file was swapped in."""
+    """(device, inode) of a served file: a new pair means a new file was swapped in. (Not the
+    mtime: SQLite's own writes to a mutable file change that, and SQLite handles them.)"""
     try:
         found = os.stat(path) if path else None
     except OSError:  # a moment without the file: look again next time
         return None
-    return (found.st_ino, found.st_mtime_ns) if found else None
+    return (found.st_dev, found.st_ino) if found else None
 
 
 def _follow_swaps(datasette: Any, names: list[str]) -> None:
@@ -231,7 +233,10 @@ def _follow_swaps(datasette: Any, names: list[str]) -> None:
             now = _file_identity(datasette.databases[name].path)
             if now is not None and now != identity:
                 seen[name] = now
-                _reopen(datasette, name)
+                try:
+                    _reopen(datasette, name)
+                except Exception as exc:  # noqa: BLE001 - keep following; say why once
+                    print(f"scr-miner: could not reopen {name}: {exc}", file=sys.stderr)
 
 
 def _reopen(datasette: Any, name: str) -> None:
