@@ -103,7 +103,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " theme) from `models/training/*.jsonl`: passages written for training in many voices"
         " (failures, good practice, negated failures, recommendations, hard negatives, coroner"
         " style), plus the annotated paragraphs of whole reviews: sample-corpus reviews that are"
-        " **not** in the gold set (split by whole review: `corpus/gold/split.py`) and 12 reviews"
+        " **not** in the gold set (split by whole review: `corpus/gold/split.py`) and reviews"
         " written only for training (`models/training/reviews-src/`), labelled by other"
         " annotators with the gold set's conventions. Those paragraphs weigh"
         f" {IN_DOMAIN_WEIGHT:g}x a written passage in training.",
