@@ -154,3 +154,19 @@ def test_deterministic(built: tuple[Path, Path], tmp_path: Path) -> None:
     build = load_build()
     review = build.parse_review(fixture_source())
     assert build.build_pdf(review) == built[0].read_bytes()
+
+
+def test_no_committed_pdf_is_a_shared_real_document(real_pdfs: list[Path]) -> None:
+    """The sample PDFs named pfd-* are our own coroner-style fiction rendered from
+    corpus/src/*.md; the real reports in ../shared are read in place, never copied in."""
+    import hashlib
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    shared = {digest(p) for p in real_pdfs}
+    committed = sorted((ROOT / "corpus" / "pdfs").glob("*.pdf"))
+    assert shared and committed
+    assert not [p.name for p in committed if digest(p) in shared]
+    sources = {p.stem for p in (ROOT / "corpus" / "src").glob("*.md")}
+    assert {p.stem for p in committed} <= sources  # every PDF has its fictional source
