@@ -103,11 +103,11 @@ class StaticEmbedder:
     ("the", "of", "was") do not drown the words that carry a passage's meaning.
     """
 
-    name = STATIC_NAME
-
-    def __init__(self, table: np.ndarray, weights: np.ndarray | None = None) -> None:
+    def __init__(self, table: np.ndarray, weights: np.ndarray | None = None,
+                 name: str = "") -> None:
         self.table = table.astype(np.float32)
         self.weights = None if weights is None else weights.astype(np.float32)
+        self.name = name  # only vectors meant for storage carry a model name
 
     @property
     def dim(self) -> int:
@@ -163,7 +163,7 @@ def static_search_embedder() -> StaticEmbedder:
     from scr_miner.classify.model import static_table
 
     table, weights = static_table()
-    return StaticEmbedder(table, weights)
+    return StaticEmbedder(table, weights, name=STATIC_NAME)
 
 
 def embedder_named(name: str) -> ContextualEmbedder | StaticEmbedder:
