@@ -101,8 +101,11 @@ class ThemeModel:
     def _assigned(self, doc, row: np.ndarray) -> list[str]:  # noqa: ANN001
         themes = [t for t, p, thr in zip(THEME_IDS, row, self.thresholds, strict=True) if p >= thr]
         # "The school shared its concerns the same day" is good practice, never not-shared: a
-        # failure to share needs a negated or "unaware" sentence somewhere in the passage.
-        if "not-shared" in themes and not any(s._.negated for s in doc.sents):
+        # failure to share needs a negated or "unaware" sentence somewhere in the passage, or a
+        # recommendation ("should ensure the school is told"), which answers that failure.
+        if "not-shared" in themes and not any(
+            s._.negated or s._.prescriptive for s in doc.sents
+        ):
             themes.remove("not-shared")
         return themes
 

@@ -41,9 +41,17 @@ NEGATORS = {
     "nowhere",
     "noone",
 }
+# Words that make a sentence prescribe practice ("the MASH should ensure schools are told"):
+# reviews label a recommendation with the failure it answers.
+PRESCRIBERS = {"should", "must", "ought", "recommend", "recommendation"}
 Doc.set_extension("cue_hits", default=None, force=True)
 Span.set_extension(
     "negated", getter=lambda s: any(t.lemma_.lower() in NEGATORS for t in s), force=True
+)
+Span.set_extension(
+    "prescriptive",
+    getter=lambda s: any(t.lemma_.lower() in PRESCRIBERS for t in s),
+    force=True,
 )
 
 

@@ -26,6 +26,17 @@ def test_good_practice_is_never_not_shared(model) -> None:  # noqa: ANN001
     assert "effective-sharing" in result.themes
 
 
+def test_recommendation_answers_a_failure_to_share(model) -> None:  # noqa: ANN001
+    # Reviews label a recommendation with the failure it answers; the good-practice rule must
+    # not strip not-shared from a sentence that only prescribes.
+    result = label(
+        model,
+        "9.3 Recommendation 3: the police should ensure that every domestic abuse notification "
+        "is passed to the child's school and GP within one working day.",
+    )
+    assert "not-shared" in result.themes
+
+
 def test_failure_to_inform_is_not_shared_with_directed_pair(model) -> None:  # noqa: ANN001
     result = label(
         model,
