@@ -43,6 +43,14 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
+AccurateOption = Annotated[
+    bool,
+    typer.Option(
+        "--accurate",
+        help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
+        " 50 passages/s instead of 600.",
+    ),
+]
 ManifestOption = Annotated[
     Path | None, typer.Option("--manifest", help="CSV whose rows override guessed metadata.")
 ]
@@ -214,8 +222,9 @@ def ingest(
 
 
 # ---------------------------------------------------------------- classify
-def do_classify_db(db_path: Path) -> dict[str, Any]:
-    """Label every passage not yet labelled by the current model."""
+def do_classify_db(db_path: Path, accurate: bool = False) -> dict[str, Any]:
+    """Label every passage not yet labelled by the current model (switching modes relabels:
+    the accurate mode has its own model version)."""
     import time
 
     from scr_miner.classify.model import default_model
@@ -223,7 +232,7 @@ def do_classify_db(db_path: Path) -> dict[str, Any]:
     from scr_miner.store.db import passages_to_classify, save_labels, seed_vocabulary, set_meta
 
     db = _open(db_path, must_exist=True)
-    model = default_model()
+    model = default_model(accurate=accurate)
     vocabulary = load_vocabulary()
     seed_vocabulary(db, vocabulary.themes, vocabulary.agencies)
     todo = db.execute(
@@ -259,6 +268,7 @@ def classify(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="JSONL output; '-' for stdout.")
     ] = None,
+    accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Label passages with themes, agencies and who failed to tell whom."""
@@ -270,7 +280,7 @@ def classify(
 
         if str(input) != "-" and not input.exists():
             raise error("E001", path=input)
-        model = default_model()
+        model = default_model(accurate=accurate)
         source = sys.stdin if str(input) == "-" else open(input, encoding="utf-8")  # noqa: SIM115
         sink = (
             sys.stdout
@@ -288,7 +298,7 @@ def classify(
                 sink.close()
         err.print(f"classified {count} records")
         return
-    summary = do_classify_db(db)
+    summary = do_classify_db(db, accurate)
     emit(
         summary,
         as_json,
@@ -410,13 +420,14 @@ def run(
     embeddings: EmbeddingsOption = Embeddings.minilm,
     no_embeddings: NoEmbeddingsOption = False,
     site: SiteOption = None,
+    accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """The main job: ingest, classify and publish, resuming where a previous run stopped."""
     if site is not None:
         _check_site(db, site)  # before hours of work, not after
     summary = {"ingest": do_ingest(paths, db, manifest, jobs, 5000, 120.0)}
-    summary["classify"] = do_classify_db(db)
+    summary["classify"] = do_classify_db(db, accurate)
     summary["publish"] = do_publish(db, "none" if no_embeddings else embeddings.value, site)
 
     def human(s: dict[str, Any]) -> None:
@@ -565,6 +576,10 @@ def train(
         typer.Option(help="Gold JSONL for the model card (default corpus/gold/passages.jsonl)."),
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Score the baselines for the card.")] = True,
+    transformer: Annotated[
+        bool,
+        typer.Option(help="Also fine-tune the accurate mode's transformer (about 20 minutes)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild the theme model from models/training/*.jsonl (fixed seeds) and its model card."""
@@ -573,7 +588,7 @@ def train(
     from scr_miner.classify.train import train as train_model
 
     directory = models or models_dir()
-    info = train_model(directory)
+    info = train_model(directory, with_transformer=transformer, progress=err.print)
     gold = gold or directory.parent / "corpus" / "gold" / "passages.jsonl"
     if gold.exists():
         err.print(f"evaluating on {gold} for the model card ...")
@@ -591,6 +606,7 @@ def train(
 @handle_errors
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="Gold JSONL: {text, themes, pairs}.")],
+    accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file."""
@@ -599,7 +615,7 @@ def evaluate(
     from scr_miner.classify.model import default_model
 
     records = read_gold(gold)
-    labels = default_model().label_texts([r["text"] for r in records])
+    labels = default_model(accurate=accurate).label_texts([r["text"] for r in records])
     result = score(binarise([r["themes"] for r in records]), binarise([lb.themes for lb in labels]))
 
     def human(r: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from scr_miner.classify.features import feature_matrix, idf_from, passage_unit
 from scr_miner.classify.model import write_manifest
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, load_vocabulary
+from scr_miner.classify.transformer import (
+    EPOCHS,
+    TRAINED_LAYERS,
+    TRANSFORMER_FILE,
+    train_transformer,
+)
 
 SEED = 13
 C = 4.0
@@ -53,8 +60,9 @@ def sample_weights(records: list[dict]) -> np.ndarray:
     """Annotated paragraphs of whole reviews count ``IN_DOMAIN_WEIGHT`` times a written passage:
     they read like the reviews the model will meet (grouped CV over the training reviews:
     micro-F1 0.574 at weight 1, 0.581 at 2, 0.586 at 3)."""
-    return np.array([IN_DOMAIN_WEIGHT if r.get("kind") == "annotated-review" else 1.0
-                     for r in records])
+    return np.array(
+        [IN_DOMAIN_WEIGHT if r.get("kind") == "annotated-review" else 1.0 for r in records]
+    )
 
 
 def _fit_one(x, y: np.ndarray, weights: np.ndarray) -> LogisticRegression:  # noqa: ANN001
@@ -77,7 +85,10 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def out_of_fold(
-    x, y: np.ndarray, weights: np.ndarray, folds: int = 5  # noqa: ANN001
+    x,
+    y: np.ndarray,
+    weights: np.ndarray,
+    folds: int = 5,  # noqa: ANN001
 ) -> np.ndarray:
     """Out-of-fold probabilities for every theme (for thresholds and honest CV scores)."""
     oof = np.zeros(y.shape, dtype=np.float32)
@@ -103,8 +114,17 @@ def _static_table(directory: Path, texts: list[str]) -> np.ndarray:
     return table
 
 
-def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
-    """Train and write ``theme_model.npz``, ``model.json`` and the manifest. Returns model.json."""
+def train(
+    directory: Path,
+    static_table: np.ndarray | None = None,
+    with_transformer: bool = False,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Train and write ``theme_model.npz``, ``model.json`` and the manifest. Returns model.json.
+
+    ``with_transformer`` also fine-tunes the accurate mode's transformer (slow: minutes, not
+    seconds); without it the shipped transformer is kept, and trained only if missing.
+    """
     vocabulary = load_vocabulary(directory / "themes.yml")
     records = training_records(directory)
     if static_table is None:
@@ -122,9 +142,7 @@ def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
     coef = np.vstack([m.coef_[0] for m in models]).astype(np.float32)
     intercept = np.array([m.intercept_[0] for m in models], dtype=np.float32)
     np.savez_compressed(directory / "theme_model.npz", coef=coef, intercept=intercept, idf=idf)
-    data_hash = hashlib.sha256("\n".join(r["text"] for r in records).encode("utf-8")).hexdigest()[
-        :16
-    ]
+    data_hash = _data_hash(records)
     info = {
         "model_version": f"{vocabulary.themes_version}+{data_hash[:8]}",
         "taxonomy_version": vocabulary.taxonomy_version,
@@ -139,6 +157,35 @@ def train(directory: Path, static_table: np.ndarray | None = None) -> dict:
         "seed": SEED,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
+    info["transformer"] = _transformer_info(directory, records, weights, with_transformer, progress)
     (directory / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     write_manifest(directory)
     return info
+
+
+def _transformer_info(
+    directory: Path,
+    records: list[dict],
+    weights: np.ndarray,
+    retrain: bool,
+    progress: Callable[[str], None],
+) -> dict:
+    """Fine-tune the transformer if asked (or missing); else carry its record over."""
+    previous_path = directory / "model.json"
+    previous = json.loads(previous_path.read_text()) if previous_path.exists() else {}
+    if not retrain and (directory / TRANSFORMER_FILE).exists() and "transformer" in previous:
+        return previous["transformer"]
+    progress("fine-tuning the accurate mode's transformer ...")
+    texts = [r["text"] for r in records]
+    train_transformer(directory, texts, label_matrix(records), weights, progress)
+    return {
+        "base_model": MINILM_NAME,
+        "trained_layers": TRAINED_LAYERS,
+        "epochs": EPOCHS,
+        "training_data_sha256": _data_hash(records),
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+
+
+def _data_hash(records: list[dict]) -> str:
+    return hashlib.sha256("\n".join(r["text"] for r in records).encode("utf-8")).hexdigest()[:16]
