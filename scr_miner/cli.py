@@ -48,7 +48,7 @@ AccurateOption = Annotated[
     typer.Option(
         "--accurate",
         help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
-        " 50 passages/s instead of 600.",
+        " 36 passages/s instead of 650 (benchmarks/classify.py).",
     ),
 ]
 ManifestOption = Annotated[

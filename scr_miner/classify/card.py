@@ -146,7 +146,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         f" are averaged ({BLEND_WEIGHT:g}/{1 - BLEND_WEIGHT:g}) with the fast model's, shifted so"
         " each per-theme threshold sits at 0.5, and cut at 0.5; these settings were fixed before"
         " the gold set was scored. Evidence, agencies and pairs come from the fast model."
-        " About 50 passages/s on 2 cores against the fast model's 600 or more.",
+        " 36 passages/s on 2 cores against the fast model's 654 (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",
         "",

@@ -60,9 +60,8 @@ def sample_weights(records: list[dict]) -> np.ndarray:
     """Annotated paragraphs of whole reviews count ``IN_DOMAIN_WEIGHT`` times a written passage:
     they read like the reviews the model will meet (grouped CV over the training reviews:
     micro-F1 0.574 at weight 1, 0.581 at 2, 0.586 at 3)."""
-    return np.array(
-        [IN_DOMAIN_WEIGHT if r.get("kind") == "annotated-review" else 1.0 for r in records]
-    )
+    return np.array([IN_DOMAIN_WEIGHT if r.get("kind") == "annotated-review" else 1.0
+                     for r in records])
 
 
 def _fit_one(x, y: np.ndarray, weights: np.ndarray) -> LogisticRegression:  # noqa: ANN001
@@ -85,10 +84,7 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def out_of_fold(
-    x,
-    y: np.ndarray,
-    weights: np.ndarray,
-    folds: int = 5,  # noqa: ANN001
+    x, y: np.ndarray, weights: np.ndarray, folds: int = 5  # noqa: ANN001
 ) -> np.ndarray:
     """Out-of-fold probabilities for every theme (for thresholds and honest CV scores)."""
     oof = np.zeros(y.shape, dtype=np.float32)
