@@ -23,7 +23,7 @@ from scr_miner.classify.embed import (
 )
 from scr_miner.classify.evaluate import read_gold
 from scr_miner.classify.features import feature_matrix, idf_from, passage_unit
-from scr_miner.classify.model import write_manifest
+from scr_miner.classify.model import ThemeModel, write_manifest
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, load_vocabulary
 from scr_miner.classify.transformer import (
@@ -110,6 +110,28 @@ def _static_table(directory: Path, texts: list[str]) -> np.ndarray:
     return table
 
 
+def fit_theme_model(records: list[dict], embedder: StaticEmbedder, themes_path: str) -> ThemeModel:
+    """Fit the fast model on ``records``: one logistic regression per theme over the shared
+    features, each theme's threshold chosen on 5-fold out-of-fold predictions."""
+    nlp = make_nlp(themes_path)
+    units = [passage_unit(d) for d in nlp.pipe([r["text"] for r in records], batch_size=256)]
+    idf = idf_from([u.lemmas for u in units])
+    x = feature_matrix(units, idf, embedder)
+    y = label_matrix(records)
+    weights = sample_weights(records)
+    oof = out_of_fold(x, y, weights)
+    models = [_fit_one(x, y[:, j], weights) for j in range(len(THEME_IDS))]
+    return ThemeModel(
+        coef=np.vstack([m.coef_[0] for m in models]).astype(np.float32),
+        intercept=np.array([m.intercept_[0] for m in models], dtype=np.float32),
+        thresholds=np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(THEME_IDS))]),
+        idf=idf,
+        embedder=embedder,
+        info={},
+        themes_path=themes_path,
+    )
+
+
 def train(
     directory: Path,
     static_table: np.ndarray | None = None,
@@ -126,18 +148,12 @@ def train(
     if static_table is None:
         static_table = _static_table(directory, [r["text"] for r in records])
     embedder = StaticEmbedder(static_table[:, :CLASSIFIER_DIMS])
-    nlp = make_nlp(str(directory / "themes.yml"))
-    units = [passage_unit(d) for d in nlp.pipe([r["text"] for r in records], batch_size=256)]
-    idf = idf_from([u.lemmas for u in units])
-    x = feature_matrix(units, idf, embedder)
+    model = fit_theme_model(records, embedder, str(directory / "themes.yml"))
+    np.savez_compressed(directory / "theme_model.npz", coef=model.coef,
+                        intercept=model.intercept, idf=model.idf)
     y = label_matrix(records)
     weights = sample_weights(records)
-    oof = out_of_fold(x, y, weights)
-    thresholds = {t: best_threshold(y[:, j], oof[:, j]) for j, t in enumerate(THEME_IDS)}
-    models = [_fit_one(x, y[:, j], weights) for j in range(len(THEME_IDS))]
-    coef = np.vstack([m.coef_[0] for m in models]).astype(np.float32)
-    intercept = np.array([m.intercept_[0] for m in models], dtype=np.float32)
-    np.savez_compressed(directory / "theme_model.npz", coef=coef, intercept=intercept, idf=idf)
+    thresholds = {t: float(v) for t, v in zip(THEME_IDS, model.thresholds, strict=True)}
     data_hash = _data_hash(records)
     info = {
         "model_version": f"{vocabulary.themes_version}+{data_hash[:8]}",

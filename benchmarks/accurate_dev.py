@@ -1,0 +1,83 @@
+"""Choose the accurate mode's blend weight on held-out training reviews, never on the gold set.
+
+A quarter of the annotated training reviews (whole reviews, chosen by a fixed seed) is held out
+as a development set; the fast model and the transformer are trained on everything else with
+the shipped code and settings, and the development paragraphs are scored for each model alone
+and for the blend at several weights. ``BLEND_WEIGHT`` in scr_miner/classify/transformer.py is
+the weight this prints as best.
+
+Usage: python benchmarks/accurate_dev.py   (about 20 minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SPLIT_SEED = 0
+
+
+def development_mask(records: list[dict]) -> np.ndarray:
+    """True for paragraphs of the held-out quarter of annotated training reviews."""
+    review = np.array([r.get("source", "").split(":")[0] if r.get("kind") == "annotated-review"
+                       else "" for r in records])
+    reviews = sorted(set(review) - {""})
+    np.random.RandomState(SPLIT_SEED).shuffle(reviews)
+    return np.isin(review, reviews[0::4])
+
+
+def f1_scores(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    """Micro and macro F1."""
+    from scr_miner.classify.evaluate import point_scores
+
+    scores = point_scores(gold, pred)
+    return scores["micro_f1"], scores["macro_f1"]
+
+
+def main() -> None:
+    """Train on the training reviews minus the held-out quarter, then score the quarter."""
+    from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
+    from scr_miner.classify.features import passage_unit
+    from scr_miner.classify.model import static_table
+    from scr_miner.classify.nlp import make_nlp
+    from scr_miner.classify.train import (
+        fit_theme_model,
+        label_matrix,
+        sample_weights,
+        training_records,
+    )
+    from scr_miner.classify.transformer import blend, load_transformer, train_transformer
+
+    models = ROOT / "models"
+    records = training_records(models)
+    held_out = development_mask(records)
+    train = [r for r, h in zip(records, held_out, strict=True) if not h]
+    dev = [r for r, h in zip(records, held_out, strict=True) if h]
+    print(f"{len(train)} training passages; {len(dev)} held-out paragraphs", flush=True)
+    gold = label_matrix(dev).astype(bool)
+    themes_path = str(models / "themes.yml")
+    embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
+    fast = fit_theme_model(train, embedder, themes_path)
+    docs = make_nlp(themes_path).pipe([r["text"] for r in dev])
+    fast_probs = fast.probabilities([passage_unit(d) for d in docs])
+    with tempfile.TemporaryDirectory() as scratch:
+        train_transformer(Path(scratch), [r["text"] for r in train], label_matrix(train),
+                          sample_weights(train), lambda message: print(message, flush=True))
+        accurate = load_transformer(Path(scratch)).probabilities([r["text"] for r in dev])
+    rows = [("fast model", fast_probs >= fast.thresholds), ("transformer alone", accurate >= 0.5)]
+    rows += [(f"blend, transformer weight {w}", blend(fast_probs, fast.thresholds, accurate, w)
+              >= 0.5) for w in WEIGHTS]
+    print(f"{'held-out paragraphs':34s} {'micro-F1':>8s} {'macro-F1':>8s}")
+    for label, pred in rows:
+        micro, macro = f1_scores(gold, pred)
+        print(f"{label:34s} {micro:8.3f} {macro:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
