@@ -59,3 +59,24 @@ def test_no_training_passage_is_a_near_duplicate_of_a_gold_passage(gold: list[di
         if similarity[i, j] > worst:
             worst, worst_pair = float(similarity[i, j]), (chunk[i], gold[j]["text"])
     assert worst < 0.9, f"near-duplicate (cosine {worst:.3f}): {json.dumps(worst_pair)[:300]}"
+
+
+def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None:
+    """benchmarks/accurate_dev.py holds out whole training reviews: no review on both sides,
+    and only annotated review paragraphs (never gold ones, which training never holds)."""
+    import importlib.util
+
+    path = ROOT / "benchmarks" / "accurate_dev.py"
+    spec = importlib.util.spec_from_file_location("accurate_dev", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    records = training_records(models_dir())
+    held_out = module.development_mask(records)
+    review = [r.get("source", "").split(":")[0] for r in records]
+    inside = {v for v, h in zip(review, held_out, strict=True) if h}
+    outside = {v for v, h in zip(review, held_out, strict=True) if not h}
+    assert inside and not inside & outside
+    assert all(records[i].get("kind") == "annotated-review" for i in np.flatnonzero(held_out))
+    annotated = {v for v, r in zip(review, records, strict=True)
+                 if r.get("kind") == "annotated-review"}
+    assert 0.2 < len(inside) / len(annotated) < 0.3
