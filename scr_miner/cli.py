@@ -48,7 +48,7 @@ AccurateOption = Annotated[
     typer.Option(
         "--accurate",
         help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
-        " 36 passages/s instead of 650 (benchmarks/classify.py).",
+        " 39 passages/s instead of 713 (benchmarks/classify.py).",
     ),
 ]
 ManifestOption = Annotated[

@@ -147,7 +147,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " shifted so each per-theme threshold sits at 0.5, and cut at 0.5. The weight was chosen"
         " on held-out training reviews (`benchmarks/accurate_dev.py`), never on the gold set."
         " Evidence, agencies and pairs come from the fast model."
-        " 36 passages/s on 2 cores against the fast model's 654 (benchmarks/classify.py).",
+        " 39 passages/s on 2 cores against the fast model's 713 (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",
         "",
