@@ -169,7 +169,9 @@ def train(
         "seed": SEED,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
-    info["transformer"] = _transformer_info(directory, records, weights, with_transformer, progress)
+    info["transformer"] = _transformer_info(
+        directory, records, y, weights, data_hash, with_transformer, progress
+    )
     (directory / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     write_manifest(directory)
     return info
@@ -178,7 +180,9 @@ def train(
 def _transformer_info(
     directory: Path,
     records: list[dict],
+    y: np.ndarray,
     weights: np.ndarray,
+    data_hash: str,
     retrain: bool,
     progress: Callable[[str], None],
 ) -> dict:
@@ -188,13 +192,12 @@ def _transformer_info(
     if not retrain and (directory / TRANSFORMER_FILE).exists() and "transformer" in previous:
         return previous["transformer"]
     progress("fine-tuning the accurate mode's transformer ...")
-    texts = [r["text"] for r in records]
-    train_transformer(directory, texts, label_matrix(records), weights, progress)
+    train_transformer(directory, [r["text"] for r in records], y, weights, progress)
     return {
         "base_model": MINILM_NAME,
         "trained_layers": TRAINED_LAYERS,
         "epochs": EPOCHS,
-        "training_data_sha256": _data_hash(records),
+        "training_data_sha256": data_hash,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
 
