@@ -48,7 +48,7 @@ AccurateOption = Annotated[
     typer.Option(
         "--accurate",
         help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
-        " 39 passages/s instead of 713 (benchmarks/classify.py).",
+        " 41 passages/s instead of 812 (benchmarks/classify.py).",
     ),
 ]
 ManifestOption = Annotated[

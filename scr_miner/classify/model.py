@@ -13,7 +13,12 @@ import numpy as np
 
 from scr_miner.classify.agencies import agencies_in, pairs_in
 from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-from scr_miner.classify.features import feature_matrix, passage_unit, sentence_units
+from scr_miner.classify.features import (
+    HASH_FEATURES,
+    feature_matrix,
+    passage_unit,
+    sentence_units,
+)
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.transformer import (
@@ -204,6 +209,14 @@ def load_model(directory: Path | None = None, accurate: bool = False) -> ThemeMo
         table, _ = _read_static_table(directory)
     except (OSError, ValueError, KeyError) as exc:
         raise error("E012", path=directory, reason=str(exc)) from None
+    if idf.shape != (HASH_FEATURES,):
+        # A model trained by another version of the features would score garbage, or crash
+        # deep inside scipy: say so in one line instead.
+        reason = (
+            f"theme_model.npz has {idf.shape[0]} n-gram features where this version "
+            f"expects {HASH_FEATURES}; run `scr-miner train`"
+        )
+        raise error("E012", path=directory, reason=reason)
     thresholds = np.array([info["thresholds"][t] for t in THEME_IDS], dtype=np.float32)
     embedder = StaticEmbedder(table[:, :CLASSIFIER_DIMS])
     transformer = load_transformer(directory) if accurate else None

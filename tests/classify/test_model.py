@@ -121,3 +121,23 @@ def test_missing_manifest_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScrMinerError) as info:
         load_model(directory)
     assert info.value.code == "E011"
+
+
+def test_model_from_other_feature_settings_is_one_readable_error(tmp_path: Path) -> None:
+    import numpy as np
+
+    from scr_miner.classify.model import write_manifest
+
+    directory = _model_copy(tmp_path)
+    with np.load(directory / "theme_model.npz", allow_pickle=False) as arrays:
+        coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
+    # What an older scr-miner wrote: a smaller hash space, with a manifest that matches it.
+    np.savez_compressed(
+        directory / "theme_model.npz", coef=coef[:, : 2**16], intercept=intercept, idf=idf[: 2**16]
+    )
+    write_manifest(directory)
+    with pytest.raises(ScrMinerError) as info:
+        load_model(directory)
+    assert info.value.code == "E012"
+    assert "65536 n-gram features" in str(info.value)
+    assert "scr-miner train" in str(info.value)
