@@ -68,21 +68,31 @@ def pdf_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _on_alarm(signum: int, frame: object) -> None:
-    raise TimeoutError
+class _Alarm:
+    """The per-file time budget: SIGALRM raises TimeoutError and remembers that it fired,
+    because ctypes (under pypdfium2) re-raises an exception from inside its calls as
+    ``ArgumentError`` and the overrun would otherwise be reported as an unreadable file."""
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.fired = True
+        raise TimeoutError
 
 
 def read_one(path: Path, manifest_row: dict | None, limits: Limits) -> FileOutcome:
     """Read one file into a ``FileOutcome`` (never raises for bad input)."""
     started = time.perf_counter()
     outcome = FileOutcome(path)
+    alarm = _Alarm()
     try:
         if not path.is_file():
             raise PdfReadError("missing", "file not found")
         if path.stat().st_size > limits.max_mb * 1_000_000:
             raise PdfReadError("too-large", f"larger than --max-mb {limits.max_mb:g} MB")
         outcome.sha256 = sha256_of(path)
-        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, limits.budget)
         try:
             outcome.review = review_from_pdf(path, manifest_row, max_pages=limits.max_pages)
@@ -90,12 +100,13 @@ def read_one(path: Path, manifest_row: dict | None, limits: Limits) -> FileOutco
             signal.setitimer(signal.ITIMER_REAL, 0)
     except PdfReadError as exc:
         outcome.code, outcome.reason = exc.code, exc.reason
-    except TimeoutError:
-        outcome.code, outcome.reason = "timeout", f"took longer than {limits.budget:g}s"
     except (MemoryError, RecursionError):
         outcome.code, outcome.reason = "too-large", "ran out of memory reading the file"
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
-        outcome.code, outcome.reason = "unreadable", f"{exc.__class__.__name__}: {exc}"[:300]
+        if alarm.fired:  # the TimeoutError itself, or ctypes' wrapping of it
+            outcome.code, outcome.reason = "timeout", f"took longer than {limits.budget:g}s"
+        else:
+            outcome.code, outcome.reason = "unreadable", f"{exc.__class__.__name__}: {exc}"[:300]
     outcome.seconds = time.perf_counter() - started
     return outcome
 
