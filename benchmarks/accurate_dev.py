@@ -23,13 +23,20 @@ WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SPLIT_SEED = 0
 
 
-def development_mask(records: list[dict]) -> np.ndarray:
-    """True for paragraphs of the held-out quarter of annotated training reviews."""
-    review = np.array([r.get("source", "").split(":")[0] if r.get("kind") == "annotated-review"
-                       else "" for r in records])
-    reviews = sorted(set(review) - {""})
+def held_out_reviews(records: list[dict]) -> np.ndarray:
+    """True for every record of the held-out quarter of annotated training reviews: their
+    paragraphs and the evidence sentences quoted from them."""
+    review = np.array([r.get("source", "").split(":")[0] for r in records])
+    reviews = sorted({v for v, r in zip(review, records, strict=True)
+                      if r.get("kind") == "annotated-review"})
     np.random.RandomState(SPLIT_SEED).shuffle(reviews)
     return np.isin(review, reviews[0::4])
+
+
+def development_mask(records: list[dict]) -> np.ndarray:
+    """True for the paragraphs scored: the held-out reviews' annotated paragraphs."""
+    paragraphs = np.array([r.get("kind") == "annotated-review" for r in records])
+    return held_out_reviews(records) & paragraphs
 
 
 def f1_scores(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
@@ -56,9 +63,9 @@ def main() -> None:
 
     models = ROOT / "models"
     records = training_records(models)
-    held_out = development_mask(records)
+    held_out, scored = held_out_reviews(records), development_mask(records)
     train = [r for r, h in zip(records, held_out, strict=True) if not h]
-    dev = [r for r, h in zip(records, held_out, strict=True) if h]
+    dev = [r for r, d in zip(records, scored, strict=True) if d]
     print(f"{len(train)} training passages; {len(dev)} held-out paragraphs", flush=True)
     gold = label_matrix(dev).astype(bool)
     themes_path = str(models / "themes.yml")

@@ -609,14 +609,17 @@ def evaluate(
     accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file."""
-    from scr_miner.classify.evaluate import binarise, read_gold
+    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file, and how
+    often the evidence sentence is one the annotators quoted, where the file quotes any."""
+    from scr_miner.classify.evaluate import binarise, evidence_agreement, read_gold
     from scr_miner.classify.evaluate import evaluate as score
     from scr_miner.classify.model import default_model
 
     records = read_gold(gold)
     labels = default_model(accurate=accurate).label_texts([r["text"] for r in records])
     result = score(binarise([r["themes"] for r in records]), binarise([lb.themes for lb in labels]))
+    if any(r.get("evidence") for r in records):
+        result["evidence"] = evidence_agreement(records, labels)
 
     def human(r: dict[str, Any]) -> None:
         table = Table("theme", "support", "precision", "recall", "F1", "95% CI")
@@ -636,6 +639,13 @@ def evaluate(
             f"({r['macro_f1_95ci'][0]:.3f}–{r['macro_f1_95ci'][1]:.3f}); "
             f"{r['passages']} passages"
         )
+        if "evidence" in r:
+            e = r["evidence"]
+            out.print(
+                f"evidence: for {e['checked']} correctly assigned themes, the sentence given is"
+                f" one the annotators quoted in {e['accuracy']:.1%} ({e['accuracy_95ci'][0]:.1%}"
+                f"–{e['accuracy_95ci'][1]:.1%})"
+            )
 
     emit(result, as_json, human)
 

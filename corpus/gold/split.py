@@ -69,6 +69,7 @@ def main() -> None:
                         "text": record["text"],
                         "themes": record["themes"],
                         "pairs": record["pairs"],
+                        "evidence": record.get("evidence", []),
                         "kind": "annotated-review",
                         "source": record["id"],
                     }

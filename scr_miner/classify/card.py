@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scr_miner.classify import baselines
-from scr_miner.classify.evaluate import binarise, evaluate, read_gold
+from scr_miner.classify.evaluate import binarise, evaluate, evidence_agreement, read_gold
 from scr_miner.classify.model import load_model
 from scr_miner.classify.themes import THEME_IDS
 from scr_miner.classify.train import IN_DOMAIN_WEIGHT, label_matrix, training_records
@@ -20,9 +20,11 @@ def gold_results(directory: Path, gold_path: Path, with_baselines: bool = True) 
     texts = [r["text"] for r in gold]
     truth = binarise([r["themes"] for r in gold])
     model = load_model(directory)
-    results = {
-        "hybrid model": evaluate(truth, binarise([lb.themes for lb in model.label_texts(texts)]))
-    }
+    labels = model.label_texts(texts)
+    results = {"hybrid model": evaluate(truth, binarise([lb.themes for lb in labels]))}
+    evidence = evidence_agreement(gold, labels)
+    evidence["chance"] = round(chance_of_quoting(gold, str(directory / "themes.yml")), 4)
+    results["hybrid model"]["evidence"] = evidence
     accurate = load_model(directory, accurate=True)
     results[ACCURATE] = evaluate(
         truth, binarise([lb.themes for lb in accurate.label_texts(texts)])
@@ -90,6 +92,40 @@ def real_text_results(
     return result
 
 
+def chance_of_quoting(gold: list[dict], themes_path: str) -> float:
+    """The share of a themed gold paragraph's sentences quoted as a theme's evidence, averaged
+    over every (paragraph, theme): what picking a sentence at random would score."""
+    from scr_miner.classify.nlp import make_nlp
+
+    themed = [r for r in gold if r.get("evidence")]
+    docs = make_nlp(themes_path).pipe([r["text"] for r in themed])
+    shares = []
+    for record, doc in zip(themed, docs, strict=True):
+        sentences = sum(1 for s in doc.sents if s.text.strip())
+        for theme in record["themes"]:
+            quoted = {e["sentence"] for e in record["evidence"] if e["theme"] == theme}
+            shares.append(min(1.0, len(quoted) / max(sentences, 1)))
+    return float(sum(shares) / len(shares)) if shares else 0.0
+
+
+def evidence_section(results: dict) -> list[str]:
+    """Markdown lines on how often the evidence sentence is one the annotators quoted."""
+    found = results["hybrid model"].get("evidence")
+    if not found or not found["checked"]:
+        return []
+    low, high = found["accuracy_95ci"]
+    return [
+        "",
+        "## Evidence sentences",
+        "",
+        "Annotators who did not choose the themes quoted, for every theme of every gold"
+        " paragraph, the sentence or sentences that express it (`corpus/gold/evidence.py`). For"
+        f" the {found['checked']} themes the hybrid model assigned correctly, its evidence"
+        f" sentence is one they quoted in {found['accuracy']:.1%} ({low:.1%}–{high:.1%}); a"
+        f" sentence of the paragraph picked at random would be one in {found['chance']:.1%}.",
+    ]
+
+
 def _interval(result: dict, key: str) -> str:
     low, high = result[f"{key}_95ci"]
     return f"{result[key]:.3f} ({low:.3f}–{high:.3f})"
@@ -127,7 +163,10 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " **not** in the gold set (split by whole review: `corpus/gold/split.py`) and reviews"
         " written only for training (`models/training/reviews-src/`), labelled by other"
         " annotators with the gold set's conventions. Those paragraphs weigh"
-        f" {IN_DOMAIN_WEIGHT:g}x a written passage in training.",
+        f" {IN_DOMAIN_WEIGHT:g}x a written passage in training. The"
+        f" {info.get('training_evidence_sentences', 0)} sentences that evidence annotators"
+        " quoted for those paragraphs' themes are passages too, each labelled with the themes"
+        " it was quoted for (weight 1; counted in the total).",
         "- Passages per theme: "
         + ", ".join(f"{t} {n}" for t, n in info["training_per_theme"].items())
         + ".",
@@ -146,7 +185,8 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " the model once; the leading 128 principal components of the 256-d table that"
         " `publish --embeddings static` uses), and the cue counts. One logistic regression per"
         " theme (scikit-learn, balanced classes); per-theme thresholds from 5-fold"
-        " cross-validation."
+        " cross-validation (a paragraph and the sentences quoted from it always share a fold;"
+        " the cut-offs are chosen on passages, not on those sentences)."
         " Each theme's evidence is the sentence that scores highest for it. A passage gets"
         " `not-shared` only if some sentence is negated or prescribes (a recommendation), so"
         " good practice is never a failure.",
@@ -184,6 +224,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
             f"{s['f1']:.3f} ({s['f1_95ci'][0]:.2f}–{s['f1_95ci'][1]:.2f}) | "
             f"{accurate['per_theme'][theme]['f1']:.3f} |"
         )
+    lines += evidence_section(results)
     agreement = annotator_agreement(gold_path)
     if agreement:
         lines += [

@@ -34,10 +34,42 @@ def read_gold(path: Path, code: str = "E030") -> list[dict]:
         bad = [t for t in themes if t not in THEME_IDS]
         bad += [p.get(k) for p in pairs for k in ("from", "to") if p.get(k) not in AGENCY_IDS]
         bad += [p.get("theme") for p in pairs if p.get("theme") not in THEME_IDS]
+        bad += [e.get("theme") for e in record.get("evidence", []) if e.get("theme") not in themes]
         if bad:
             raise error(code, path=path, line=number, reason=f"unknown ids {bad}")
         records.append(record)
     return records
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def evidence_agreement(records: list[dict], labels: list, rounds: int = BOOTSTRAP_ROUNDS) -> dict:
+    """How often the model's evidence sentence for a theme it got right is one the annotators
+    quoted for that theme (records carry ``evidence``: [{theme, sentence}]; labels are
+    ``Label``s). Themes the model missed or added are the F1 scores' business, not this one's.
+    """
+    hits: list[int] = []
+    for record, label in zip(records, labels, strict=True):
+        quoted: dict[str, set[str]] = {}
+        for item in record.get("evidence", []):
+            quoted.setdefault(item["theme"], set()).add(_sentence_key(item["sentence"]))
+        hits += [
+            int(_sentence_key(found.sentence) in quoted[found.theme])
+            for found in label.evidence
+            if found.theme in quoted
+        ]
+    if not hits:
+        return {"checked": 0, "accuracy": 0.0, "accuracy_95ci": [0.0, 0.0]}
+    values = np.array(hits)
+    rng = np.random.default_rng(SEED)
+    boot = [values[rng.integers(0, len(values), len(values))].mean() for _ in range(rounds)]
+    return {
+        "checked": len(hits),
+        "accuracy": round(float(values.mean()), 4),
+        "accuracy_95ci": [round(float(np.percentile(boot, q)), 4) for q in (2.5, 97.5)],
+    }
 
 
 def binarise(theme_lists: list[list[str]]) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,15 +36,42 @@ from scr_miner.classify.transformer import (
 SEED = 13
 C = 4.0
 IN_DOMAIN_WEIGHT = 3.0
+EVIDENCE_KIND = "evidence-sentence"
 
 
 def training_records(directory: Path) -> list[dict]:
-    """All training passages under ``directory/training``, de-duplicated, in a fixed order."""
+    """All training passages under ``directory/training``, then the evidence sentences quoted
+    for their themes, de-duplicated, in a fixed order."""
     records: dict[str, dict] = {}
     for path in sorted((directory / "training").glob("*.jsonl")):
         for record in read_gold(path, code="E020"):
             records.setdefault(record["text"].strip(), record)
+    for sentence in evidence_sentences(list(records.values())):
+        records.setdefault(sentence["text"].strip(), sentence)
     return list(records.values())
+
+
+def evidence_sentences(records: list[dict]) -> list[dict]:
+    """Each sentence annotators quoted as evidence, as a training passage of its own labelled
+    with the themes it was quoted for: it shows the model which words carry a theme, where a
+    paragraph only says that some of them do (held-out training reviews: fast model micro-F1
+    0.621 without, 0.639 with them)."""
+    sentences = []
+    for record in records:
+        themes_of: dict[str, set[str]] = {}
+        for item in record.get("evidence", []):
+            themes_of.setdefault(item["sentence"], set()).add(item["theme"])
+        sentences += [
+            {
+                "text": sentence,
+                "themes": [t for t in THEME_IDS if t in themes],
+                "pairs": [],
+                "kind": EVIDENCE_KIND,
+                "source": record.get("source", ""),
+            }
+            for sentence, themes in themes_of.items()
+        ]
+    return sentences
 
 
 def label_matrix(records: list[dict]) -> np.ndarray:
@@ -83,18 +110,32 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return round(best, 3)
 
 
+def paragraph_groups(records: list[dict]) -> np.ndarray:
+    """A group id per record: a paragraph and the evidence sentences quoted from it share one,
+    so cross-validation never scores a paragraph with its own sentences in training."""
+    return np.array([r.get("source") or f"#{i}" for i, r in enumerate(records)])
+
+
 def out_of_fold(
-    x, y: np.ndarray, weights: np.ndarray, folds: int = 5  # noqa: ANN001
+    x, y: np.ndarray, weights: np.ndarray, groups: np.ndarray, folds: int = 5  # noqa: ANN001
 ) -> np.ndarray:
-    """Out-of-fold probabilities for every theme (for thresholds and honest CV scores)."""
+    """Out-of-fold probabilities for every theme (for thresholds and honest CV scores), whole
+    groups to a fold."""
     oof = np.zeros(y.shape, dtype=np.float32)
-    for train_idx, test_idx in KFold(folds, shuffle=True, random_state=SEED).split(x):
+    for train_idx, test_idx in _group_folds(groups, folds):
         for j in range(y.shape[1]):
             if y[train_idx, j].sum() == 0:
                 continue
             model = _fit_one(x[train_idx], y[train_idx, j], weights[train_idx])
             oof[test_idx, j] = model.predict_proba(x[test_idx])[:, 1]
     return oof
+
+
+def _group_folds(groups: np.ndarray, folds: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    unique = np.unique(groups)
+    for _, test_groups in KFold(folds, shuffle=True, random_state=SEED).split(unique):
+        test = np.isin(groups, unique[test_groups])
+        yield np.flatnonzero(~test), np.flatnonzero(test)
 
 
 def _static_table(directory: Path, texts: list[str]) -> np.ndarray:
@@ -119,12 +160,17 @@ def fit_theme_model(records: list[dict], embedder: StaticEmbedder, themes_path: 
     x = feature_matrix(units, idf, embedder)
     y = label_matrix(records)
     weights = sample_weights(records)
-    oof = out_of_fold(x, y, weights)
+    oof = out_of_fold(x, y, weights, paragraph_groups(records))
+    # Thresholds are for passages, the unit the model labels: evidence sentences train the
+    # weights but do not vote on the cut-offs.
+    passages = np.array([r.get("kind") != EVIDENCE_KIND for r in records])
     models = [_fit_one(x, y[:, j], weights) for j in range(len(THEME_IDS))]
     return ThemeModel(
         coef=np.vstack([m.coef_[0] for m in models]).astype(np.float32),
         intercept=np.array([m.intercept_[0] for m in models], dtype=np.float32),
-        thresholds=np.array([best_threshold(y[:, j], oof[:, j]) for j in range(len(THEME_IDS))]),
+        thresholds=np.array(
+            [best_threshold(y[passages, j], oof[passages, j]) for j in range(len(THEME_IDS))]
+        ),
         idf=idf,
         embedder=embedder,
         info={},
@@ -165,6 +211,7 @@ def train(
         "training_passages": len(records),
         "training_per_theme": {t: int(y[:, j].sum()) for j, t in enumerate(THEME_IDS)},
         "training_no_theme": int((y.sum(axis=1) == 0).sum()),
+        "training_evidence_sentences": sum(r.get("kind") == EVIDENCE_KIND for r in records),
         "training_data_sha256": data_hash,
         "seed": SEED,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),

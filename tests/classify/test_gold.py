@@ -63,7 +63,8 @@ def test_no_training_passage_is_a_near_duplicate_of_a_gold_passage(gold: list[di
 
 def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None:
     """benchmarks/accurate_dev.py holds out whole training reviews: no review on both sides,
-    and only annotated review paragraphs (never gold ones, which training never holds)."""
+    evidence sentences included, and scores only annotated review paragraphs (never gold ones,
+    which training never holds)."""
     import importlib.util
 
     path = ROOT / "benchmarks" / "accurate_dev.py"
@@ -71,12 +72,21 @@ def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     records = training_records(models_dir())
-    held_out = module.development_mask(records)
+    held_out, scored = module.held_out_reviews(records), module.development_mask(records)
     review = [r.get("source", "").split(":")[0] for r in records]
     inside = {v for v, h in zip(review, held_out, strict=True) if h}
     outside = {v for v, h in zip(review, held_out, strict=True) if not h}
-    assert inside and not inside & outside
-    assert all(records[i].get("kind") == "annotated-review" for i in np.flatnonzero(held_out))
+    assert inside and not inside & outside  # evidence sentences stay with their review
+    assert not (scored & ~held_out).any()
+    assert all(records[i].get("kind") == "annotated-review" for i in np.flatnonzero(scored))
     annotated = {v for v, r in zip(review, records, strict=True)
                  if r.get("kind") == "annotated-review"}
     assert 0.2 < len(inside) / len(annotated) < 0.3
+
+
+def test_every_gold_theme_quotes_its_evidence_from_the_passage(gold: list[dict]) -> None:
+    for record in gold:
+        assert {e["theme"] for e in record["evidence"]} == set(record["themes"]), record["id"]
+        text = " ".join(record["text"].split())
+        for item in record["evidence"]:
+            assert " ".join(item["sentence"].split()) in text, record["id"]

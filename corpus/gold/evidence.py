@@ -1,0 +1,91 @@
+"""Evidence sentences for labelled paragraphs: which sentences express each theme.
+
+Annotators other than the ones who chose the themes quote, for every theme of a paragraph, the
+sentence or sentences that express it. The themes are never changed by this step.
+
+Usage:
+  python corpus/gold/evidence.py skeletons DIR   → DIR/<review>.jsonl, themed paragraphs only:
+      {"id", "themes", "sentences": [...], "evidence": null}, split into sentences by the
+      classifier's own spaCy pipeline so annotators and model see the same sentences
+  python corpus/gold/evidence.py merge DIR       ← DIR/<review>.jsonl with "evidence" filled in
+      as {theme: [sentence indices]}; writes "evidence": [{"theme", "sentence"}] into the
+      labelled files (corpus/gold/labelled/, models/training/reviews-labelled/), [] where a
+      paragraph has no theme. Run corpus/gold/split.py afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from split import labelled_files  # noqa: E402
+
+
+def read_lines(path: Path) -> list[dict]:
+    """The JSON lines of ``path``."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_lines(path: Path, records: list[dict]) -> None:
+    """Write ``records`` as JSON lines, in the labelled files' own format."""
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+
+
+def skeletons(out: Path) -> None:
+    """One skeleton per labelled review with at least one themed paragraph."""
+    from scr_miner.classify.nlp import make_nlp
+    from scr_miner.classify.themes import models_dir
+
+    nlp = make_nlp(str(models_dir() / "themes.yml"))
+    out.mkdir(parents=True, exist_ok=True)
+    for path in labelled_files():
+        themed = [r for r in read_lines(path) if r["themes"]]
+        docs = nlp.pipe([r["text"] for r in themed])
+        rows = [
+            {
+                "id": r["id"],
+                "themes": r["themes"],
+                "sentences": [s.text.strip() for s in doc.sents if s.text.strip()],
+                "evidence": None,
+            }
+            for r, doc in zip(themed, docs, strict=True)
+        ]
+        if rows:
+            write_lines(out / path.name, rows)
+
+
+def quoted(row: dict) -> list[dict]:
+    """{theme: [indices]} of an annotated skeleton line as [{theme, sentence}], checked."""
+    evidence = row["evidence"]
+    if sorted(evidence) != sorted(row["themes"]) or not all(evidence.values()):
+        raise SystemExit(f"{row['id']}: evidence must quote every theme, and only those")
+    return [
+        {"theme": theme, "sentence": row["sentences"][index]}
+        for theme in row["themes"]
+        for index in sorted(set(evidence[theme]))
+    ]
+
+
+def merge(done: Path) -> None:
+    """Write the annotated evidence into the labelled files."""
+    for path in labelled_files():
+        answers = done / path.name
+        found = {r["id"]: quoted(r) for r in read_lines(answers)} if answers.exists() else {}
+        records = read_lines(path)
+        missing = [r["id"] for r in records if r["themes"] and r["id"] not in found]
+        if missing:
+            raise SystemExit(f"{path.name}: no evidence for {len(missing)} themed paragraphs")
+        for record in records:
+            record["evidence"] = found.get(record["id"], [])
+        write_lines(path, records)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("skeletons", "merge"):
+        raise SystemExit(__doc__)
+    {"skeletons": skeletons, "merge": merge}[sys.argv[1]](Path(sys.argv[2]))
