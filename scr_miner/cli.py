@@ -605,7 +605,12 @@ def train(
 @app.command()
 @handle_errors
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL: {text, themes, pairs}.")],
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold JSONL: {text, themes, pairs}, optionally evidence: [{theme, sentence}]."
+        ),
+    ],
     accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
