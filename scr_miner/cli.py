@@ -578,7 +578,9 @@ def train(
     baselines: Annotated[bool, typer.Option(help="Score the baselines for the card.")] = True,
     transformer: Annotated[
         bool,
-        typer.Option(help="Also fine-tune the accurate mode's transformer (about 20 minutes)."),
+        typer.Option(
+            help="Also fine-tune the accurate mode's transformer (about 45 minutes on 2 cores)."
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
