@@ -83,10 +83,13 @@ def document_style(pages: list[Page]) -> Style:
         for line in page.lines:
             # Only whole words inside the line: a line's last word may be half a hyphenated one.
             words.update(w.lower() for w in WORD.findall(line.text)[:-1])
-    usable = sorted(r for r in ratios if 0.9 < r < 2.5)
-    # A low percentile, not the median: in a review of short paragraphs most steps between
-    # body lines are paragraph gaps, and the leading is the smaller, commoner step within one.
-    leading = usable[len(usable) // 4] if usable else 1.2
+    usable = [round(r, 2) for r in ratios if 0.9 < r < 2.5]
+    # The smallest step that is not a stray, not the median or the commonest: in a review of
+    # one-line paragraphs most steps between body lines are paragraph gaps, and the leading is
+    # the smaller step within a paragraph, however rare.
+    counts = Counter(usable)
+    common = [r for r in sorted(counts) if counts[r] >= max(1, len(usable) // 10)]
+    leading = common[0] if common else 1.2
     return Style(body, leading, words)
 
 
