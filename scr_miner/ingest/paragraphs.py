@@ -83,13 +83,17 @@ def document_style(pages: list[Page]) -> Style:
         for line in page.lines:
             # Only whole words inside the line: a line's last word may be half a hyphenated one.
             words.update(w.lower() for w in WORD.findall(line.text)[:-1])
-    usable = [round(r, 2) for r in ratios if 0.9 < r < 2.5]
-    # The smallest step that is not a stray, not the median or the commonest: in a review of
-    # one-line paragraphs most steps between body lines are paragraph gaps, and the leading is
-    # the smaller step within a paragraph, however rare.
+    usable = sorted(round(r, 2) for r in ratios if 0.9 < r < 2.5)
+    if not usable:
+        return Style(body, 1.2, words)
+    # Never the median: in a review of short paragraphs most steps between body lines are
+    # paragraph gaps, and the leading is the smaller step within one. A low percentile finds it
+    # unless one-line paragraphs are the great majority; then the smallest step that is not a
+    # stray (a tenth of all steps) does.
     counts = Counter(usable)
-    common = [r for r in sorted(counts) if counts[r] >= max(1, len(usable) // 10)]
-    leading = common[0] if common else 1.2
+    low = usable[len(usable) // 4]
+    common = [r for r in counts if counts[r] >= max(1, len(usable) // 10)]
+    leading = min([low, *common])
     return Style(body, leading, words)
 
 
