@@ -3,10 +3,11 @@
 A quarter of the annotated training reviews (whole reviews, chosen by a fixed seed) is held out
 as a development set; the fast model and the transformer are trained on everything else with
 the shipped code and settings, and the development paragraphs are scored for each model alone
-and for the blend at several weights. ``BLEND_WEIGHT`` in scr_miner/classify/transformer.py is
-the weight this prints as best.
+and for the blend at several weights, with several shares of the best sentence's score mixed
+into the transformer's. ``BLEND_WEIGHT`` and ``SENTENCE_SHARE`` in
+scr_miner/classify/transformer.py are the pair this prints as best.
 
-Usage: python benchmarks/accurate_dev.py   (about 20 minutes on 2 cores)
+Usage: python benchmarks/accurate_dev.py   (about an hour on 2 cores)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SHARES = (0.0, 0.25, 0.5)
 SPLIT_SEED = 0
 
 
@@ -71,19 +73,25 @@ def main() -> None:
     themes_path = str(models / "themes.yml")
     embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
     fast = fit_theme_model(train, embedder, themes_path)
-    docs = make_nlp(themes_path).pipe([r["text"] for r in dev])
+    docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
     fast_probs = fast.probabilities([passage_unit(d) for d in docs])
+    sentences = [[s.text.strip() for s in d.sents if s.text.strip()] for d in docs]
     with tempfile.TemporaryDirectory() as scratch:
         train_transformer(Path(scratch), [r["text"] for r in train], label_matrix(train),
                           sample_weights(train), lambda message: print(message, flush=True))
-        accurate = load_transformer(Path(scratch)).probabilities([r["text"] for r in dev])
-    rows = [("fast model", fast_probs >= fast.thresholds), ("transformer alone", accurate >= 0.5)]
-    rows += [(f"blend, transformer weight {w}", blend(fast_probs, fast.thresholds, accurate, w)
-              >= 0.5) for w in WEIGHTS]
-    print(f"{'held-out paragraphs':34s} {'micro-F1':>8s} {'macro-F1':>8s}")
+        transformer = load_transformer(Path(scratch))
+        whole = transformer.probabilities([r["text"] for r in dev])
+        best = transformer.best_sentence_probabilities(sentences, whole)
+    rows = [("fast model", fast_probs >= fast.thresholds)]
+    for share in SHARES:
+        accurate = (1 - share) * whole + share * best
+        rows += [(f"transformer alone, sentence share {share}", accurate >= 0.5)]
+        rows += [(f"blend {w}, sentence share {share}",
+                  blend(fast_probs, fast.thresholds, accurate, w) >= 0.5) for w in WEIGHTS]
+    print(f"{'held-out paragraphs':40s} {'micro-F1':>8s} {'macro-F1':>8s}")
     for label, pred in rows:
         micro, macro = f1_scores(gold, pred)
-        print(f"{label:34s} {micro:8.3f} {macro:8.3f}")
+        print(f"{label:40s} {micro:8.3f} {macro:8.3f}")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,11 @@ class ThemeModel:
         probs = self.probabilities([passage_unit(d) for d in docs])
         thresholds = self.thresholds
         if self.transformer is not None:
-            probs = blend(probs, thresholds, self.transformer.probabilities([d.text for d in docs]))
+            accurate = self.transformer.passage_probabilities(
+                [d.text for d in docs],
+                [[s.text.strip() for s in d.sents if s.text.strip()] for d in docs],
+            )
+            probs = blend(probs, thresholds, accurate)
             thresholds = np.full_like(thresholds, 0.5)
         assigned = [
             self._assigned(doc, row, thresholds) for doc, row in zip(docs, probs, strict=True)

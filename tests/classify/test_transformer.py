@@ -13,6 +13,7 @@ from scr_miner.classify.model import default_model, load_model
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.train import label_matrix, training_records
 from scr_miner.classify.transformer import (
+    SENTENCE_SHARE,
     TRANSFORMER_FILE,
     blend,
     load_transformer,
@@ -51,6 +52,27 @@ def test_accurate_mode_has_its_own_version_and_labels_the_taxonomy_rules(accurat
     assert "not-shared" in failure.themes
     assert set(good.scores) == set(THEME_IDS)
     assert all(0.0 <= v <= 1.0 for v in good.scores.values())
+
+
+def test_a_passage_is_mixed_with_its_best_sentence(accurate) -> None:  # noqa: ANN001
+    transformer = accurate.transformer
+    sentences = [
+        "Child B attended nursery three days a week and was described as a happy child.",
+        "The family lived in a two-bedroom flat close to the maternal grandmother.",
+        "Child B's older sibling attended the local primary school.",
+        "The hospital did not let the health visitor know about the attendance.",
+        "Child B was weighed at the clinic in March and was on the 50th centile.",
+    ]
+    one = "The GP was not invited to the strategy discussion."
+    texts = [" ".join(sentences), one]
+    mixed = transformer.passage_probabilities(texts, [sentences, [one]])
+    whole = transformer.probabilities(texts)
+    best = transformer.probabilities(sentences).max(axis=0)
+    assert np.allclose(mixed[0], (1 - SENTENCE_SHARE) * whole[0] + SENTENCE_SHARE * best,
+                       atol=1e-6)
+    assert np.allclose(mixed[1], whole[1], atol=1e-6)  # one sentence: its own best sentence
+    # A theme stated in one sentence of five scores higher than mean pooling alone gave it.
+    assert mixed[0][THEME_IDS.index("not-shared")] > whole[0][THEME_IDS.index("not-shared")]
 
 
 def test_accurate_mode_beats_the_fast_model_on_the_gold_set(accurate) -> None:  # noqa: ANN001
