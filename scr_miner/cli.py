@@ -48,7 +48,7 @@ AccurateOption = Annotated[
     typer.Option(
         "--accurate",
         help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
-        " 41 passages/s instead of 812 (benchmarks/classify.py).",
+        " 20 passages/s instead of 540-590 (benchmarks/classify.py).",
     ),
 ]
 ManifestOption = Annotated[

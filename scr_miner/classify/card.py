@@ -208,7 +208,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " chosen on held-out training reviews (`benchmarks/accurate_dev.py`), never on the gold"
         " set."
         " Evidence, agencies and pairs come from the fast model."
-        " 41 passages/s on 2 cores against the fast model's 812 (benchmarks/classify.py).",
+        " 20 passages/s on 2 cores against the fast model's 540–590 (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",
         "",
