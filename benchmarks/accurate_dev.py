@@ -54,7 +54,7 @@ def main() -> None:
     from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
     from scr_miner.classify.features import passage_unit
     from scr_miner.classify.model import static_table
-    from scr_miner.classify.nlp import make_nlp
+    from scr_miner.classify.nlp import make_nlp, sentence_texts
     from scr_miner.classify.train import (
         fit_theme_model,
         label_matrix,
@@ -75,7 +75,7 @@ def main() -> None:
     fast = fit_theme_model(train, embedder, themes_path)
     docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
     fast_probs = fast.probabilities([passage_unit(d) for d in docs])
-    sentences = [[s.text.strip() for s in d.sents if s.text.strip()] for d in docs]
+    sentences = [sentence_texts(d) for d in docs]
     with tempfile.TemporaryDirectory() as scratch:
         train_transformer(Path(scratch), [r["text"] for r in train], label_matrix(train),
                           sample_weights(train), lambda message: print(message, flush=True))

@@ -19,7 +19,7 @@ from scr_miner.classify.features import (
     passage_unit,
     sentence_units,
 )
-from scr_miner.classify.nlp import make_nlp
+from scr_miner.classify.nlp import make_nlp, sentence_texts
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.transformer import (
     TRANSFORMER_FILE,
@@ -108,7 +108,7 @@ class ThemeModel:
         if self.transformer is not None:
             accurate = self.transformer.passage_probabilities(
                 [d.text for d in docs],
-                [[s.text.strip() for s in d.sents if s.text.strip()] for d in docs],
+                [sentence_texts(d) for d in docs],
             )
             probs = blend(probs, thresholds, accurate)
             thresholds = np.full_like(thresholds, 0.5)

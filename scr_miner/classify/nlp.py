@@ -68,6 +68,11 @@ def lemmatise(text: str) -> list[str]:
     return [t.lemma_.lower() for t in _lemmatizer_only()(text)]
 
 
+def sentence_texts(doc: Doc) -> list[str]:
+    """The passage's sentences as the sentencizer split them, stripped, empty ones dropped."""
+    return [s.text.strip() for s in doc.sents if s.text.strip()]
+
+
 class CueMatcher:
     """Finds theme cue phrases by lemma and records (theme, sentence index, negated)."""
 
