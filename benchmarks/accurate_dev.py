@@ -4,8 +4,9 @@ A quarter of the annotated training reviews (whole reviews, chosen by a fixed se
 as a development set; the fast model and the transformer are trained on everything else with
 the shipped code and settings, and the development paragraphs are scored for each model alone
 and for the blend at several weights, with several shares of the best sentence's score mixed
-into the transformer's. ``BLEND_WEIGHT`` and ``SENTENCE_SHARE`` in
-scr_miner/classify/transformer.py are the pair this prints as best.
+into each model's. ``SENTENCE_MIX`` in scr_miner/classify/model.py is the fast model's best
+share, and ``BLEND_WEIGHT`` and ``SENTENCE_SHARE`` in scr_miner/classify/transformer.py are the
+pair this prints as best for the blend.
 
 Usage: python benchmarks/accurate_dev.py   (about an hour on 2 cores)
 """
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SHARES = (0.0, 0.25, 0.5)
+FAST_SHARES = (0.0, 0.25, 0.5, 0.75)
 SPLIT_SEED = 0
 
 
@@ -52,16 +54,16 @@ def f1_scores(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     """Train on the training reviews minus the held-out quarter, then score the quarter."""
     from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-    from scr_miner.classify.features import passage_unit
-    from scr_miner.classify.model import static_table
+    from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
     from scr_miner.classify.nlp import make_nlp, sentence_texts
     from scr_miner.classify.train import (
         fit_theme_model,
         label_matrix,
         sample_weights,
         training_records,
+        transformer_records,
     )
-    from scr_miner.classify.transformer import blend, load_transformer, train_transformer
+    from scr_miner.classify.transformer import load_transformer, train_transformer
 
     models = ROOT / "models"
     records = training_records(models)
@@ -74,20 +76,26 @@ def main() -> None:
     embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
     fast = fit_theme_model(train, embedder, themes_path)
     docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
-    fast_probs = fast.probabilities([passage_unit(d) for d in docs])
+    fast_whole, _, per_sentence = fast.passage_and_sentence_probabilities(docs)
+    fast_best = best_sentence(per_sentence, fast_whole)
+    centred_whole = centred(fast_whole, fast.thresholds)
+    fast_probs = {share: mix(centred_whole, centred(fast_best, fast.thresholds), share)
+                  for share in FAST_SHARES}
     sentences = [sentence_texts(d) for d in docs]
+    tuned = transformer_records(train)
     with tempfile.TemporaryDirectory() as scratch:
-        train_transformer(Path(scratch), [r["text"] for r in train], label_matrix(train),
-                          sample_weights(train), lambda message: print(message, flush=True))
+        train_transformer(Path(scratch), [r["text"] for r in tuned], label_matrix(tuned),
+                          sample_weights(tuned), lambda message: print(message, flush=True))
         transformer = load_transformer(Path(scratch))
         whole = transformer.probabilities([r["text"] for r in dev])
         best = transformer.best_sentence_probabilities(sentences, whole)
-    rows = [("fast model", fast_probs >= fast.thresholds)]
+    rows = [(f"fast model, sentence share {share}", fast_probs[share] >= 0.5)
+            for share in FAST_SHARES]
     for share in SHARES:
-        accurate = (1 - share) * whole + share * best
+        accurate = mix(whole, best, share)
         rows += [(f"transformer alone, sentence share {share}", accurate >= 0.5)]
         rows += [(f"blend {w}, sentence share {share}",
-                  blend(fast_probs, fast.thresholds, accurate, w) >= 0.5) for w in WEIGHTS]
+                  mix(fast_probs[SENTENCE_MIX], accurate, w) >= 0.5) for w in WEIGHTS]
     print(f"{'held-out paragraphs':40s} {'micro-F1':>8s} {'macro-F1':>8s}")
     for label, pred in rows:
         micro, macro = f1_scores(gold, pred)

@@ -25,6 +25,8 @@ def passages(count: int) -> list[str]:
     texts = [json.loads(line)["text"] for line in
              (ROOT / "corpus/gold/passages.jsonl").read_text(encoding="utf-8").splitlines()]
     for path in sorted((ROOT / "models/training").glob("*.jsonl")):
+        if path.name == "unquoted-sentences.jsonl":
+            continue  # single sentences cut from the paragraphs: they would flatter the speed
         texts += [json.loads(line)["text"] for line in path.read_text().splitlines() if line]
     return (texts * (count // len(texts) + 1))[:count]
 

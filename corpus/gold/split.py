@@ -3,8 +3,10 @@ other half's annotated paragraphs become in-domain training data.
 
 Usage: python corpus/gold/split.py   (reads corpus/gold/labelled/*.jsonl and
 models/training/reviews-labelled/*.jsonl, the annotated paragraphs of training-only reviews)
-Writes corpus/gold/passages.jsonl (gold) and models/training/corpus-annotated.jsonl (training).
-The split is by whole review, fixed below, stratified by review type and by writer.
+Writes corpus/gold/passages.jsonl (gold), models/training/corpus-annotated.jsonl (training) and
+models/training/unquoted-sentences.jsonl (the training paragraphs' sentences no annotator quoted,
+passages with no theme). The split is by whole review, fixed below, stratified by review type
+and by writer.
 """
 
 from __future__ import annotations
@@ -77,13 +79,28 @@ def main() -> None:
     before = len(training)
     training = without_near_duplicates(training, gold)
     print(f"dropped {before - len(training)} training passages that near-duplicate gold ones")
-    (ROOT / "corpus/gold/passages.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8"
-    )
-    (ROOT / "models/training/corpus-annotated.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in training), encoding="utf-8"
-    )
+    _write_jsonl(ROOT / "corpus/gold/passages.jsonl", gold)
+    _write_jsonl(ROOT / "models/training/corpus-annotated.jsonl", training)
     print(f"gold: {len(gold)} passages; training from other reviews: {len(training)}")
+    write_unquoted_sentences(training, gold)
+
+
+def write_unquoted_sentences(training: list[dict], gold: list[dict]) -> None:
+    """Write the unquoted sentences of the training paragraphs, through the same near-duplicate
+    filter: a sentence of statutory wording can repeat a whole gold paragraph."""
+    from scr_miner.classify.nlp import make_nlp
+    from scr_miner.classify.train import unquoted_sentences
+
+    sentences = unquoted_sentences(training, make_nlp(str(ROOT / "models/themes.yml")))
+    kept = without_near_duplicates(sentences, gold)
+    _write_jsonl(ROOT / "models/training/unquoted-sentences.jsonl", kept)
+    print(f"unquoted sentences: {len(kept)} ({len(sentences) - len(kept)} near-duplicates dropped)")
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

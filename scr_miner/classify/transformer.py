@@ -6,8 +6,9 @@ in ``models/theme_transformer.safetensors`` (listed in the manifest, loaded with
 Keeping the lower layers frozen also makes training affordable on a laptop: their outputs are
 computed once and cached, so each epoch runs only the top layers.
 
-At labelling time the transformer's probabilities are averaged with the fast model's (see
-``blend``): the two make different mistakes, and the blend scores better than either.
+At labelling time the transformer's probabilities are averaged with the fast model's
+(``BLEND_WEIGHT``, in ``ThemeModel.label_docs``): the two make different mistakes, and the
+blend scores better than either.
 """
 
 from __future__ import annotations
@@ -41,19 +42,6 @@ BLEND_WEIGHT = 0.6
 SENTENCE_SHARE = 0.25
 SEED = 13
 HIDDEN = 384
-
-
-def blend(
-    fast: np.ndarray, thresholds: np.ndarray, accurate: np.ndarray, weight: float = BLEND_WEIGHT
-) -> np.ndarray:
-    """Weighted average of the fast model's and the transformer's probabilities, cut-off 0.5.
-
-    The fast model has a threshold per theme; shifting its logits by that threshold puts its
-    decision boundary at 0.5 too, so the two are averaged on the same footing.
-    """
-    clipped = np.clip(fast, 1e-6, 1 - 1e-6)
-    shifted = np.log(clipped / (1 - clipped)) - np.log(thresholds / (1 - thresholds))
-    return (1 - weight) / (1 + np.exp(-shifted)) + weight * accurate
 
 
 class ThemeTransformer:

@@ -4,9 +4,11 @@ and refusal of tampered model files."""
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from scr_miner.classify.model import default_model, load_model
+from scr_miner.classify.model import SENTENCE_MIX, centred, default_model, load_model, mix
+from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.errors import ScrMinerError
 
@@ -141,3 +143,36 @@ def test_model_from_other_feature_settings_is_one_readable_error(tmp_path: Path)
     assert info.value.code == "E012"
     assert "65536 n-gram features" in str(info.value)
     assert "scr-miner train" in str(info.value)
+
+
+def test_centring_puts_each_threshold_at_one_half() -> None:
+    thresholds = np.array([0.2, 0.7])
+    assert np.allclose(centred(np.array([[0.2, 0.7]]), thresholds), 0.5)
+    # Confident agreement stays confident once centred and mixed.
+    agree = mix(centred(np.array([[0.9, 0.95]]), thresholds), np.array([[0.9, 0.9]]), 0.6)
+    assert (agree > 0.85).all()
+
+
+def test_a_passage_score_is_mixed_with_its_best_sentence(model) -> None:  # noqa: ANN001
+    sentences = [
+        "Child B attended nursery three days a week and was described as a happy child.",
+        "The family lived in a two-bedroom flat close to the maternal grandmother.",
+        "The hospital did not let the health visitor know about the attendance.",
+        "Child B was weighed at the clinic in March and was on the 50th centile.",
+    ]
+    docs = list(make_nlp(model.themes_path).pipe([" ".join(sentences), sentences[2]]))
+    whole, units, per_sentence = model.passage_and_sentence_probabilities(docs)
+    assert [u.text.strip() for u in units[0]] == sentences
+    assert np.allclose(per_sentence[0], model.probabilities(units[0]), atol=1e-6)
+    assert np.allclose(per_sentence[1], whole[1:2])  # one sentence: its own row, not rescored
+    labels = model.label_docs(docs)
+    column = THEME_IDS.index("not-shared")
+    best = per_sentence[0][:, column].max()
+    expected = (1 - SENTENCE_MIX) * centred(whole[0], model.thresholds)[column] + (
+        SENTENCE_MIX * centred(np.array([best]), model.thresholds[column : column + 1])[0]
+    )
+    assert labels[0].scores["not-shared"] == pytest.approx(expected, abs=1e-5)
+    # The one sentence that states the theme lifts the paragraph above its own score.
+    assert labels[0].scores["not-shared"] > centred(whole[0], model.thresholds)[column]
+    assert "not-shared" in labels[0].themes
+    assert {e.sentence for e in labels[0].evidence if e.theme == "not-shared"} == {sentences[2]}

@@ -1,14 +1,24 @@
-"""Training data: evidence sentences as passages, and folds that keep them with their paragraph."""
+"""Training data: quoted and unquoted sentences as passages, folds that keep them with their
+paragraph, and thresholds chosen on what the model labels."""
+
+import json
 
 import numpy as np
 
+from scr_miner.classify.model import SENTENCE_MIX, centred, mix
+from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.themes import models_dir
 from scr_miner.classify.train import (
     EVIDENCE_KIND,
+    UNQUOTED_KIND,
     _group_folds,
+    best_of_sentences,
+    best_threshold,
     evidence_sentences,
     paragraph_groups,
     training_records,
+    transformer_records,
+    unquoted_sentences,
 )
 
 TOLD = "The police did not tell the school."
@@ -45,6 +55,51 @@ def test_training_records_hold_quoted_sentences_once_and_never_twice_a_text() ->
     assert all(r["themes"] and r["source"] for r in quoted)
 
 
+def test_the_sentences_nobody_quoted_become_passages_with_no_theme() -> None:
+    filler = "Child C was seen at the clinic in March and weighed on the 50th centile."
+    themed = {
+        "text": f"4.2 {TOLD} {filler} The school filed the letter unread, as it often did.",
+        "themes": ["not-shared", "not-acted-on"],
+        "kind": "annotated-review",
+        "source": "scr-2015-example:004",
+        # The sentencizer keeps "4.2" and the trailing clause: containment still matches.
+        "evidence": [{"theme": "not-shared", "sentence": TOLD},
+                     {"theme": "not-acted-on", "sentence": UNREAD[:-1]}],
+    }
+    plain = {"text": f"{filler} Short one.", "themes": [], "kind": "annotated-review",
+             "source": "scr-2015-example:005", "evidence": []}
+    lonely = {"text": filler, "themes": [], "kind": "annotated-review", "source": "x:1"}
+    written = {"text": f"{TOLD} {filler}", "themes": ["not-shared"], "kind": "failure"}
+    found = unquoted_sentences([themed, plain, lonely, written], make_nlp())
+    assert [(s["text"], s["source"]) for s in found] == [
+        (filler, themed["source"]),
+        (filler, plain["source"]),  # "Short one." is too short; a lone sentence is its paragraph
+    ]
+    assert all(s["themes"] == [] and s["kind"] == UNQUOTED_KIND for s in found)
+
+
+def test_the_unquoted_sentences_file_is_what_split_py_makes_of_the_training_paragraphs() -> None:
+    """models/training/unquoted-sentences.jsonl is derived data: it must be remade (by
+    corpus/gold/split.py) whenever the annotated paragraphs change."""
+    training = models_dir() / "training"
+    paragraphs = [json.loads(line) for line in
+                  (training / "corpus-annotated.jsonl").read_text(encoding="utf-8").splitlines()]
+    saved = [json.loads(line) for line in
+             (training / "unquoted-sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    derived = {(s["text"], s["source"]) for s in unquoted_sentences(paragraphs, make_nlp())}
+    assert {(s["text"], s["source"]) for s in saved} <= derived
+    assert len(saved) > 0.99 * len(derived)  # only the gold near-duplicates are dropped
+    assert all(s["themes"] == [] and s["kind"] == UNQUOTED_KIND for s in saved)
+
+
+def test_the_transformer_trains_without_the_unquoted_sentences() -> None:
+    records = training_records(models_dir())
+    kinds = {r.get("kind") for r in records}
+    assert UNQUOTED_KIND in kinds
+    assert UNQUOTED_KIND not in {r.get("kind") for r in transformer_records(records)}
+    assert len(training_records(models_dir(), unquoted=False)) == len(transformer_records(records))
+
+
 def test_a_paragraph_and_its_sentences_always_share_a_fold() -> None:
     records = [{"source": f"review:{i // 3}"} for i in range(30)] + [{"text": "written"}] * 7
     groups = paragraph_groups(records)
@@ -53,3 +108,23 @@ def test_a_paragraph_and_its_sentences_always_share_a_fold() -> None:
         assert not set(groups[train_idx]) & set(groups[test_idx])
         tested[test_idx] += 1
     assert (tested == 1).all()
+
+
+def test_a_record_s_best_sentence_is_the_highest_of_its_own_sentences() -> None:
+    whole = np.array([[0.9, 0.1], [0.2, 0.3], [0.6, 0.6]])
+    per_sentence = np.array([[0.1, 0.2], [0.3, 0.05], [0.7, 0.4]])
+    best = best_of_sentences(whole, per_sentence, owners=np.array([0, 0, 2]))
+    # Record 0 takes its sentences' maxima even below its own score; record 1 has no sentences.
+    assert np.allclose(best, [[0.3, 0.2], [0.2, 0.3], [0.7, 0.4]])
+
+
+def test_the_threshold_is_chosen_on_the_mix_with_the_best_sentence() -> None:
+    y = np.array([1, 1, 0, 0])
+    whole = np.array([0.8, 0.3, 0.4, 0.2])
+    # On passage scores alone the second passage (0.3) sits below a negative (0.4): no cut-off
+    # is right for all four. Its best sentence states the theme (0.95), and the mix is.
+    alone = best_threshold(y, whole, whole)
+    assert ((whole >= alone) != y).any()
+    best = np.array([0.8, 0.95, 0.4, 0.2])
+    cut = np.full(1, best_threshold(y, whole, best))
+    assert ((mix(centred(whole, cut), centred(best, cut), SENTENCE_MIX) >= 0.5) == y).all()

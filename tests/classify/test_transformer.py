@@ -15,7 +15,6 @@ from scr_miner.classify.train import label_matrix, training_records
 from scr_miner.classify.transformer import (
     SENTENCE_SHARE,
     TRANSFORMER_FILE,
-    blend,
     load_transformer,
     train_transformer,
 )
@@ -28,15 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def accurate():  # noqa: ANN201
     return default_model(accurate=True)
-
-
-def test_blend_puts_each_fast_threshold_at_one_half() -> None:
-    thresholds = np.array([0.2, 0.7])
-    at_threshold = blend(np.array([[0.2, 0.7]]), thresholds, np.array([[0.5, 0.5]]))
-    assert np.allclose(at_threshold, 0.5)
-    # Confident agreement stays confident; disagreement lands near the middle.
-    agree = blend(np.array([[0.9, 0.95]]), thresholds, np.array([[0.9, 0.9]]))
-    assert (agree > 0.85).all()
 
 
 def test_accurate_mode_has_its_own_version_and_labels_the_taxonomy_rules(accurate) -> None:  # noqa: ANN001
