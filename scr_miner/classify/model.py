@@ -235,7 +235,7 @@ def load_model(directory: Path | None = None, accurate: bool = False) -> ThemeMo
     """Load a model directory after verifying its manifest. Never unpickles.
 
     ``accurate`` also loads the fine-tuned transformer and blends it in: better labels at about
-    a thirtieth of the speed (figures in the model card).
+    a twentieth of the speed (figures in the model card).
     """
     directory = Path(directory or models_dir())
     verify_manifest(directory)
