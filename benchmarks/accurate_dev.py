@@ -8,11 +8,18 @@ into each model's. ``SENTENCE_MIX`` in scr_miner/classify/model.py is the fast m
 share, and ``BLEND_WEIGHT`` and ``SENTENCE_SHARE`` in scr_miner/classify/transformer.py are the
 pair this prints as best for the blend.
 
-Usage: python benchmarks/accurate_dev.py   (about an hour on 2 cores)
+The transformer is trained on the shipped training passages (``transformer_records``: without
+the unquoted sentences); ``--transformer-data all`` trains it with them too, and ``both`` trains
+one of each on the same split and prints both, so the choice is measured side by side.
+``--save FILE.npz`` keeps every probability array for later analysis.
+
+Usage: python benchmarks/accurate_dev.py [--transformer-data shipped|all|both] [--save F.npz]
+(about an hour on 2 cores per transformer)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +32,7 @@ WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SHARES = (0.0, 0.25, 0.5)
 FAST_SHARES = (0.0, 0.25, 0.5, 0.75)
 SPLIT_SEED = 0
+VARIANTS = {"shipped": ("shipped",), "all": ("all",), "both": ("shipped", "all")}
 
 
 def held_out_reviews(records: list[dict]) -> np.ndarray:
@@ -53,17 +61,16 @@ def f1_scores(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     """Train on the training reviews minus the held-out quarter, then score the quarter."""
+    args = parse_args()
     from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
     from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
     from scr_miner.classify.nlp import make_nlp, sentence_texts
     from scr_miner.classify.train import (
         fit_theme_model,
         label_matrix,
-        sample_weights,
         training_records,
         transformer_records,
     )
-    from scr_miner.classify.transformer import load_transformer, train_transformer
 
     models = ROOT / "models"
     records = training_records(models)
@@ -82,24 +89,51 @@ def main() -> None:
     fast_probs = {share: mix(centred_whole, centred(fast_best, fast.thresholds), share)
                   for share in FAST_SHARES}
     sentences = [sentence_texts(d) for d in docs]
-    tuned = transformer_records(train)
-    with tempfile.TemporaryDirectory() as scratch:
-        train_transformer(Path(scratch), [r["text"] for r in tuned], label_matrix(tuned),
-                          sample_weights(tuned), lambda message: print(message, flush=True))
-        transformer = load_transformer(Path(scratch))
-        whole = transformer.probabilities([r["text"] for r in dev])
-        best = transformer.best_sentence_probabilities(sentences, whole)
     rows = [(f"fast model, sentence share {share}", fast_probs[share] >= 0.5)
             for share in FAST_SHARES]
-    for share in SHARES:
-        accurate = mix(whole, best, share)
-        rows += [(f"transformer alone, sentence share {share}", accurate >= 0.5)]
-        rows += [(f"blend {w}, sentence share {share}",
-                  mix(fast_probs[SENTENCE_MIX], accurate, w) >= 0.5) for w in WEIGHTS]
-    print(f"{'held-out paragraphs':40s} {'micro-F1':>8s} {'macro-F1':>8s}")
+    arrays = {"gold": gold, "fast_whole": fast_whole, "fast_best": fast_best,
+              "thresholds": fast.thresholds}
+    for variant in VARIANTS[args.transformer_data]:
+        tuned = transformer_records(train) if variant == "shipped" else train
+        whole, best = tuned_transformer(tuned, [r["text"] for r in dev], sentences)
+        arrays |= {f"{variant}_whole": whole, f"{variant}_best": best}
+        for share in SHARES:
+            accurate = mix(whole, best, share)
+            rows += [(f"{variant}: transformer, sentence share {share}", accurate >= 0.5)]
+            rows += [(f"{variant}: blend {w}, sentence share {share}",
+                      mix(fast_probs[SENTENCE_MIX], accurate, w) >= 0.5) for w in WEIGHTS]
+    if args.save:
+        np.savez_compressed(args.save, **arrays)
+    print(f"{'held-out paragraphs':48s} {'micro-F1':>8s} {'macro-F1':>8s}")
     for label, pred in rows:
         micro, macro = f1_scores(gold, pred)
-        print(f"{label:40s} {micro:8.3f} {macro:8.3f}")
+        print(f"{label:48s} {micro:8.3f} {macro:8.3f}")
+
+
+def tuned_transformer(
+    records: list[dict], texts: list[str], sentences: list[list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fine-tune the transformer on ``records`` with the shipped settings; return its
+    probabilities for ``texts`` and for each text's best sentence."""
+    from scr_miner.classify.train import label_matrix, sample_weights
+    from scr_miner.classify.transformer import load_transformer, train_transformer
+
+    with tempfile.TemporaryDirectory() as scratch:
+        train_transformer(Path(scratch), [r["text"] for r in records], label_matrix(records),
+                          sample_weights(records), lambda message: print(message, flush=True))
+        transformer = load_transformer(Path(scratch))
+        whole = transformer.probabilities(texts)
+        return whole, transformer.best_sentence_probabilities(sentences, whole)
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--transformer-data", choices=sorted(VARIANTS), default="shipped",
+                        help="train the transformer without the unquoted sentences (shipped), "
+                             "with them (all), or one of each (both)")
+    parser.add_argument("--save", type=Path, help="write every probability array to this .npz")
+    return parser.parse_args()
 
 
 if __name__ == "__main__":
