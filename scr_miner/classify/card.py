@@ -351,11 +351,42 @@ def real_text_section(directory: Path) -> str:
     return (
         "## Real language check\n\n"
         f"{real['passages']} real coroners' matters-of-concern texts from ../shared/real-text"
-        " (the first 80 of each file), labelled by id in `benchmarks/real_text_labels.jsonl`"
-        " (texts are never copied into the project), each classified as a whole record: micro-F1"
+        " (the leading records of each file), labelled by id in"
+        " `benchmarks/real_text_labels.jsonl` following `benchmarks/real_text_guide.md` (texts"
+        " are never copied into the project), each classified as a whole record: micro-F1"
         f" {_interval(real, 'micro_f1')}, macro-F1 {_interval(real, 'macro_f1')}; accurate mode"
         f" micro-F1 {_interval(accurate, 'micro_f1')}, macro-F1 {_interval(accurate, 'macro_f1')}."
-        f" {rates} (fast model)."
+        f" {rates} (fast model).{_real_text_agreement_sentence(root / 'benchmarks', labels)}"
+    )
+
+
+def real_text_agreement(labels_path: Path, second_path: Path) -> dict | None:
+    """Scores of a second annotator's real-text labels against the first's, on the records
+    both labelled."""
+    import json
+
+    if not second_path.exists():
+        return None
+
+    def read(path: Path) -> dict[tuple[str, str], list[str]]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return {(x["file"], x["id"]): x["themes"] for x in map(json.loads, filter(None, lines))}
+
+    first, second = read(labels_path), read(second_path)
+    shared = [key for key in first if key in second]
+    if not shared:
+        return None
+    return evaluate(binarise([first[k] for k in shared]), binarise([second[k] for k in shared]))
+
+
+def _real_text_agreement_sentence(benchmarks: Path, labels: Path) -> str:
+    agreement = real_text_agreement(labels, benchmarks / "real_text_labels_second.jsonl")
+    if not agreement:
+        return ""
+    return (
+        f" A second annotator, who saw only the guide, labelled {agreement['passages']} of the"
+        f" records again: against the first, micro-F1 {_interval(agreement, 'micro_f1')},"
+        f" macro-F1 {_interval(agreement, 'macro_f1')}."
     )
 
 
