@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from scr_miner.classify import baselines
@@ -73,7 +74,7 @@ def real_text_results(
 
     if not labels_path.exists() or not text_dir.is_dir():
         return None
-    labels = [json.loads(line) for line in labels_path.read_text().splitlines() if line]
+    labels = read_real_labels(labels_path)
     texts: dict[tuple[str, str], str] = {}
     for name in {label["file"] for label in labels}:
         for line in (text_dir / name).read_text(encoding="utf-8").splitlines():
@@ -352,41 +353,50 @@ def real_text_section(directory: Path) -> str:
         "## Real language check\n\n"
         f"{real['passages']} real coroners' matters-of-concern texts from ../shared/real-text"
         " (the leading records of each file), labelled by id in"
-        " `benchmarks/real_text_labels.jsonl` following `benchmarks/real_text_guide.md` (texts"
-        " are never copied into the project), each classified as a whole record: micro-F1"
+        " `benchmarks/real_text_labels.jsonl` (the first 80 of each file before"
+        " `benchmarks/real_text_guide.md` was written, the rest following it; texts are never"
+        " copied into the project), each classified as a whole record: micro-F1"
         f" {_interval(real, 'micro_f1')}, macro-F1 {_interval(real, 'macro_f1')}; accurate mode"
         f" micro-F1 {_interval(accurate, 'micro_f1')}, macro-F1 {_interval(accurate, 'macro_f1')}."
-        f" {rates} (fast model).{_real_text_agreement_sentence(root / 'benchmarks', labels)}"
+        f" {rates} (fast model).{_real_text_agreement_sentence(labels)}"
     )
+
+
+def read_real_labels(path: Path) -> list[dict]:
+    """Real-text labels: one ``{"file", "id", "themes"}`` object per line."""
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def real_text_agreement(labels_path: Path, second_path: Path) -> dict | None:
     """Scores of a second annotator's real-text labels against the first's, on the records
     both labelled."""
-    import json
-
     if not second_path.exists():
         return None
 
-    def read(path: Path) -> dict[tuple[str, str], list[str]]:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return {(x["file"], x["id"]): x["themes"] for x in map(json.loads, filter(None, lines))}
+    def by_record(path: Path) -> dict[tuple[str, str], list[str]]:
+        return {(x["file"], x["id"]): x["themes"] for x in read_real_labels(path)}
 
-    first, second = read(labels_path), read(second_path)
+    first, second = by_record(labels_path), by_record(second_path)
     shared = [key for key in first if key in second]
     if not shared:
         return None
     return evaluate(binarise([first[k] for k in shared]), binarise([second[k] for k in shared]))
 
 
-def _real_text_agreement_sentence(benchmarks: Path, labels: Path) -> str:
-    agreement = real_text_agreement(labels, benchmarks / "real_text_labels_second.jsonl")
+def _real_text_agreement_sentence(labels: Path) -> str:
+    second = labels.with_name("real_text_labels_second.jsonl")
+    agreement = real_text_agreement(labels, second)
     if not agreement:
         return ""
+    files = Counter(x["file"] for x in read_real_labels(second))
+    counts = " and ".join(f"{n} of {name}" for name, n in sorted(files.items()))
     return (
-        f" A second annotator, who saw only the guide, labelled {agreement['passages']} of the"
-        f" records again: against the first, micro-F1 {_interval(agreement, 'micro_f1')},"
-        f" macro-F1 {_interval(agreement, 'macro_f1')}."
+        " Second annotators, who saw the guide and the taxonomy but no one else's labels,"
+        f" labelled {agreement['passages']} of the records again ({counts}): against the first,"
+        f" micro-F1 {_interval(agreement, 'micro_f1')}, macro-F1"
+        f" {_interval(agreement, 'macro_f1')}."
     )
 
 
