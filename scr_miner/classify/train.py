@@ -56,18 +56,18 @@ SENTENCE_KINDS = {EVIDENCE_KIND, UNQUOTED_KIND}
 SHORTEST_UNQUOTED = 20  # characters: shorter "sentences" are headings or stray numbers
 
 
-def training_records(directory: Path, unquoted: bool = True) -> list[dict]:
+def training_records(directory: Path) -> list[dict]:
     """All training passages under ``directory/training``, then the evidence sentences quoted
-    for their themes, then (``unquoted``) the sentences no annotator quoted; de-duplicated, a
-    text kept with its first label, in a fixed order."""
+    for their themes, then the sentences no annotator quoted; de-duplicated, a text kept with
+    its first label, in a fixed order."""
     records: dict[str, dict] = {}
     sentences: list[dict] = []
     for path in sorted((directory / "training").glob("*.jsonl")):
         for record in read_gold(path, code="E020"):
-            if record.get("kind") != UNQUOTED_KIND:
-                records.setdefault(record["text"].strip(), record)
-            elif unquoted:
+            if record.get("kind") == UNQUOTED_KIND:
                 sentences.append(record)
+            else:
+                records.setdefault(record["text"].strip(), record)
     # Quoted sentences first: a sentence quoted for a theme in one paragraph keeps that theme
     # even where another paragraph repeats it unquoted.
     for sentence in evidence_sentences(list(records.values())) + sentences:
@@ -319,18 +319,10 @@ def train(
         "seed": SEED,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
-    info["transformer"] = _transformer_info(
-        directory, transformer_records(records), with_transformer, progress
-    )
+    info["transformer"] = _transformer_info(directory, records, with_transformer, progress)
     (directory / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     write_manifest(directory)
     return info
-
-
-def transformer_records(records: list[dict]) -> list[dict]:
-    """The transformer's training passages: all but the unquoted sentences, which have not
-    yet been measured for it on held-out reviews (they cost an hour of training each time)."""
-    return [r for r in records if r.get("kind") != UNQUOTED_KIND]
 
 
 def _transformer_info(

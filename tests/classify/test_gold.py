@@ -63,8 +63,8 @@ def test_no_training_passage_is_a_near_duplicate_of_a_gold_passage(gold: list[di
 
 def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None:
     """benchmarks/accurate_dev.py holds out whole training reviews: no review on both sides,
-    evidence sentences included, and scores only annotated review paragraphs (never gold ones,
-    which training never holds)."""
+    evidence and unquoted sentences included, and scores only annotated review paragraphs
+    (never gold ones, which training never holds)."""
     import importlib.util
 
     path = ROOT / "benchmarks" / "accurate_dev.py"
@@ -76,7 +76,7 @@ def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None
     review = [r.get("source", "").split(":")[0] for r in records]
     inside = {v for v, h in zip(review, held_out, strict=True) if h}
     outside = {v for v, h in zip(review, held_out, strict=True) if not h}
-    assert inside and not inside & outside  # evidence sentences stay with their review
+    assert inside and not inside & outside  # a review's sentences stay with it
     assert not (scored & ~held_out).any()
     assert all(records[i].get("kind") == "annotated-review" for i in np.flatnonzero(scored))
     annotated = {v for v, r in zip(review, records, strict=True)

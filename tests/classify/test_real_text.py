@@ -24,9 +24,10 @@ def real() -> dict:
 
 
 def test_real_text_accuracy_floor(real: dict) -> None:
-    # Measured 0.45 micro-F1 on 2026-11-25; the floor leaves room for the interval, no more.
-    assert real["micro_f1"] >= 0.38
-    assert real["macro_f1"] >= 0.33
+    # Measured micro-F1 0.489 (0.455-0.523), macro-F1 0.450 (0.398-0.490) on 463 records
+    # (2026-11-27); the floors sit just under those intervals.
+    assert real["micro_f1"] >= 0.44
+    assert real["macro_f1"] >= 0.39
 
 
 def test_road_deaths_rarely_get_information_themes(real: dict) -> None:

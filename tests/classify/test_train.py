@@ -17,7 +17,6 @@ from scr_miner.classify.train import (
     evidence_sentences,
     paragraph_groups,
     training_records,
-    transformer_records,
     unquoted_sentences,
 )
 
@@ -92,12 +91,14 @@ def test_the_unquoted_sentences_file_is_what_split_py_makes_of_the_training_para
     assert all(s["themes"] == [] and s["kind"] == UNQUOTED_KIND for s in saved)
 
 
-def test_the_transformer_trains_without_the_unquoted_sentences() -> None:
+def test_the_shipped_transformer_trained_on_the_fast_models_passages() -> None:
+    """The accurate mode's transformer saw the same passages as the fast model, unquoted
+    sentences included: the manifest-checked model.json records each one's data hash."""
+    info = json.loads((models_dir() / "model.json").read_text())
     records = training_records(models_dir())
-    kinds = {r.get("kind") for r in records}
-    assert UNQUOTED_KIND in kinds
-    assert UNQUOTED_KIND not in {r.get("kind") for r in transformer_records(records)}
-    assert len(training_records(models_dir(), unquoted=False)) == len(transformer_records(records))
+    assert UNQUOTED_KIND in {r.get("kind") for r in records}
+    assert info["transformer"]["training_data_sha256"] == info["training_data_sha256"]
+    assert info["training_passages"] == len(records)
 
 
 def test_a_paragraph_and_its_sentences_always_share_a_fold() -> None:
