@@ -318,11 +318,11 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         "- The same unquoted sentences for the accurate mode's transformer (shipped), same"
         " split, micro / macro-F1: transformer alone with half its best sentence 0.710 / 0.737"
         " without them, 0.725 / 0.749 with them. Blended with the fast model trained on them"
-        " (0.670 / 0.711, above; the figures before it was are two bullets up): best without"
-        " them 0.735 / 0.767 (weight 0.5, a quarter of the best sentence), with them **0.739 /"
-        " 0.771** (weight 0.5, half the best sentence; shipped; weight 0.6 0.739 / 0.770; 0.75"
-        " of the best sentence 0.732 / 0.764). Averaging the two transformers, at twice the"
-        " cost, 0.742 / 0.773 (not shipped).",
+        " (0.670 / 0.711, above; blends with the earlier fast model are two bullets up): best"
+        " without them 0.735 / 0.767 (weight 0.5, a quarter of the best sentence), with them"
+        " **0.739 / 0.771** (weight 0.5, half the best sentence; shipped; weight 0.6"
+        " 0.739 / 0.770; 0.75 of the best sentence 0.732 / 0.764). Averaging the two"
+        " transformers, at twice the cost, 0.742 / 0.773 (not shipped).",
         "- The fast model's regularisation and the weight of annotated review paragraphs,"
         " same split (`benchmarks/accurate_dev.py --fast-c / --in-domain-weight`), micro /"
         " macro-F1: C 2, 4 (shipped), 8: 0.665 / 0.703, 0.670 / 0.711, 0.673 / 0.713; weight 6"
