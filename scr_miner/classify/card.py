@@ -396,16 +396,18 @@ def real_text_agreement(labels_path: Path, second_path: Path) -> dict | None:
     shared = [key for key in first if key in second]
     if not shared:
         return None
-    return evaluate(binarise([first[k] for k in shared]), binarise([second[k] for k in shared]))
+    result = evaluate(
+        binarise([first[k] for k in shared]), binarise([second[k] for k in shared])
+    )
+    result["files"] = dict(Counter(name for name, _ in shared))
+    return result
 
 
 def _real_text_agreement_sentence(labels: Path) -> str:
-    second = labels.with_name("real_text_labels_second.jsonl")
-    agreement = real_text_agreement(labels, second)
+    agreement = real_text_agreement(labels, labels.with_name("real_text_labels_second.jsonl"))
     if not agreement:
         return ""
-    files = Counter(x["file"] for x in read_real_labels(second))
-    counts = " and ".join(f"{n} of {name}" for name, n in sorted(files.items()))
+    counts = " and ".join(f"{n} of {name}" for name, n in sorted(agreement["files"].items()))
     return (
         " Second annotators, who saw the guide and the taxonomy but no one else's labels,"
         f" labelled {agreement['passages']} of the records again ({counts}): against the first,"
