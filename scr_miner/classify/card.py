@@ -70,18 +70,11 @@ def real_text_results(
     model_dir: Path, labels_path: Path, text_dir: Path, accurate: bool = False
 ) -> dict | None:
     """Scores on real coroners' texts labelled by id (the texts stay in ../shared)."""
-    import json
-
     if not labels_path.exists() or not text_dir.is_dir():
         return None
     labels = read_real_labels(labels_path)
-    texts: dict[tuple[str, str], str] = {}
-    for name in {label["file"] for label in labels}:
-        for line in (text_dir / name).read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            texts[(name, record["id"])] = record["text"]
     model = load_model(model_dir, accurate)
-    predicted = model.label_records([texts[(x["file"], x["id"])] for x in labels])
+    predicted = model.label_records(real_texts(labels, text_dir))
     result = evaluate(
         binarise([x["themes"] for x in labels]), binarise([p.themes for p in predicted])
     )
@@ -96,6 +89,18 @@ def real_text_results(
         for name in sorted({x["file"] for x in labels})
     }
     return result
+
+
+def real_texts(labels: list[dict], text_dir: Path) -> list[str]:
+    """The real text of each label, in the labels' order, read from ``text_dir`` (../shared)."""
+    import json
+
+    texts: dict[tuple[str, str], str] = {}
+    for name in {label["file"] for label in labels}:
+        for line in (text_dir / name).read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            texts[(name, record["id"])] = record["text"]
+    return [texts[(x["file"], x["id"])] for x in labels]
 
 
 def chance_of_quoting(gold: list[dict], themes_path: str) -> float:
