@@ -38,21 +38,23 @@ def halves(count: int) -> dict[str, np.ndarray]:
     return {"dev": positions[0::2], "test": positions[1::2], "all": positions}
 
 
-def scores(model_dir: Path, accurate: bool) -> dict[str, tuple[float, float]]:
-    """Micro and macro F1 of a model on each half of the real-text labels."""
-    from scr_miner.classify.card import read_real_labels, real_texts
-    from scr_miner.classify.evaluate import binarise, point_scores
-    from scr_miner.classify.model import load_model
+def half_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Micro and macro F1 on each half of the real-text labels."""
+    from scr_miner.classify.evaluate import point_scores
 
-    labels = read_real_labels(LABELS)
-    predicted = load_model(model_dir, accurate).label_records(real_texts(labels, TEXTS))
-    gold = binarise([x["themes"] for x in labels])
-    pred = binarise([p.themes for p in predicted])
     out = {}
-    for half, index in halves(len(labels)).items():
+    for half, index in halves(len(gold)).items():
         result = point_scores(gold[index], pred[index])
         out[half] = (result["micro_f1"], result["macro_f1"])
     return out
+
+
+def predicted(model_dir: Path, accurate: bool, texts: list[str]) -> np.ndarray:
+    """The themes a model assigns to each real text, as a label matrix."""
+    from scr_miner.classify.evaluate import binarise
+    from scr_miner.classify.model import load_model
+
+    return binarise([p.themes for p in load_model(model_dir, accurate).label_records(texts)])
 
 
 def train_variant(directory: Path, extra: list[Path], weight: float, transformer: bool) -> None:
@@ -86,17 +88,23 @@ def main() -> None:
     parser.add_argument("--transformer", action="store_true",
                         help="train the transformer too and compare the accurate modes")
     args = parser.parse_args()
+    from scr_miner.classify.card import read_real_labels, real_texts
+    from scr_miner.classify.evaluate import binarise
+
+    labels = read_real_labels(LABELS)
+    texts = real_texts(labels, TEXTS)
+    gold = binarise([x["themes"] for x in labels])
     modes = [("fast", False)] + ([("accurate", True)] if args.transformer else [])
     with tempfile.TemporaryDirectory() as scratch:
         variant = Path(scratch) / "models"
         train_variant(variant, args.extra, args.weight, args.transformer)
         print(f"{'real-text half':24s} {'shipped micro/macro':>20s} {'variant micro/macro':>20s}")
         for name, accurate in modes:
-            before, after = scores(ROOT / "models", accurate), scores(variant, accurate)
+            before = half_scores(gold, predicted(ROOT / "models", accurate, texts))
+            after = half_scores(gold, predicted(variant, accurate, texts))
             for half in before:
                 print(f"{name + ', ' + half:24s} {before[half][0]:10.3f}{before[half][1]:10.3f}"
                       f" {after[half][0]:10.3f}{after[half][1]:10.3f}")
-
 
 if __name__ == "__main__":
     main()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,6 +25,17 @@ SAMPLE_IDS = (  # a small, varied slice of the sample corpus for quick end-to-en
     "cspr-2024-penmarrow-baby-s",
     "pfd-2019-northmoor-kai-ellison",
 )
+
+
+def load_script(path: Path) -> ModuleType:
+    """Import a script that is not in a package (benchmarks/, corpus/) as a module, once."""
+    name = f"script_{path.stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,14 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 
 from tests.conftest import REAL_PDFS, REAL_TEXT, ROOT
+from tests.export.pdftext import pdf_page_texts
 
 RUN = 12
 WORD = re.compile(r"[a-z0-9]+")
-BINARY = {".npz", ".safetensors", ".png", ".sha256"}
+BINARY = {".npz", ".safetensors", ".png"}
 
 
 def words(text: str) -> list[str]:
@@ -38,19 +38,10 @@ def runs(text: str) -> Iterator[str]:
         yield " ".join(w[i : i + RUN])
 
 
-def pdf_text(path: Path) -> str:
-    """All the text of a PDF (pdfium: fast, and its word order is good enough for runs)."""
-    doc = pdfium.PdfDocument(path)
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in doc)
-    finally:
-        doc.close()
-
-
 def real_documents() -> Iterator[tuple[str, str]]:
     """(name, text) of every real document in ../shared."""
     for pdf in sorted(REAL_PDFS.glob("*.pdf")):
-        yield pdf.name, pdf_text(pdf)
+        yield pdf.name, "\n".join(pdf_page_texts(pdf))
     for path in sorted(REAL_TEXT.glob("*.jsonl")):
         with path.open(encoding="utf-8") as lines:
             for line in lines:
@@ -69,7 +60,7 @@ def file_text(path: Path) -> str | None:
     if path.suffix in BINARY:
         return None
     if path.suffix == ".pdf":
-        return pdf_text(path)
+        return "\n".join(pdf_page_texts(path))
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -9,6 +9,7 @@ import pytest
 from scr_miner.classify.evaluate import read_gold
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.train import training_records
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "corpus" / "gold" / "passages.jsonl"
@@ -65,12 +66,7 @@ def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None
     """benchmarks/accurate_dev.py holds out whole training reviews: no review on both sides,
     evidence and unquoted sentences included, and scores only annotated review paragraphs
     (never gold ones, which training never holds)."""
-    import importlib.util
-
-    path = ROOT / "benchmarks" / "accurate_dev.py"
-    spec = importlib.util.spec_from_file_location("accurate_dev", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(ROOT / "benchmarks" / "accurate_dev.py")
     records = training_records(models_dir())
     held_out, scored = module.held_out_reviews(records), module.development_mask(records)
     review = [r.get("source", "").split(":")[0] for r in records]

@@ -9,6 +9,7 @@ import pytest
 
 from scr_miner.classify.card import read_real_labels, real_text_agreement, real_text_results
 from scr_miner.classify.themes import THEME_IDS, models_dir
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_DIR = ROOT.parent / "shared" / "real-text"
@@ -91,12 +92,7 @@ def test_a_second_annotator_mostly_agrees_on_real_text() -> None:
 def test_real_text_dev_halves_split_every_file_without_overlap() -> None:
     """benchmarks/real_text_dev.py chooses data on one half of the labels and reports the other:
     the halves are disjoint, cover every label, and both hold records of both files."""
-    import importlib.util
-
-    path = ROOT / "benchmarks" / "real_text_dev.py"
-    spec = importlib.util.spec_from_file_location("real_text_dev", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(ROOT / "benchmarks" / "real_text_dev.py")
     labels = read_real_labels(ROOT / "benchmarks" / "real_text_labels.jsonl")
     split = module.halves(len(labels))
     dev, test = set(split["dev"].tolist()), set(split["test"].tolist())

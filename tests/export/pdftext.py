@@ -22,12 +22,13 @@ def words(text: str) -> list[str]:
             if len(w) >= 3]
 
 
-def pdf_page_texts(pdf: Path, first: int, last: int) -> list[str]:
-    """Text of pages ``first``..``last`` (1-based, inclusive) as pdfium extracts it."""
+def pdf_page_texts(pdf: Path, first: int = 1, last: int | None = None) -> list[str]:
+    """Text of pages ``first``..``last`` (1-based, inclusive; to the end without ``last``) as
+    pdfium extracts it."""
     doc = pdfium.PdfDocument(str(pdf))
     try:
         texts = []
-        for number in range(first, last + 1):
+        for number in range(first, (last or len(doc)) + 1):
             page = doc[number - 1]
             textpage = page.get_textpage()
             texts.append(textpage.get_text_range())
