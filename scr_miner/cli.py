@@ -616,9 +616,15 @@ def evaluate(
     accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file, and how
-    often the evidence sentence is one the annotators quoted, where the file quotes any."""
-    from scr_miner.classify.evaluate import binarise, evidence_agreement, read_gold
+    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file, how often
+    the evidence sentence is one the annotators quoted, and how well the directed agency pairs
+    match theirs, where the file has any."""
+    from scr_miner.classify.evaluate import (
+        binarise,
+        evidence_agreement,
+        pair_agreement,
+        read_gold,
+    )
     from scr_miner.classify.evaluate import evaluate as score
     from scr_miner.classify.model import default_model
 
@@ -627,6 +633,8 @@ def evaluate(
     result = score(binarise([r["themes"] for r in records]), binarise([lb.themes for lb in labels]))
     if any(r.get("evidence") for r in records):
         result["evidence"] = evidence_agreement(records, labels)
+    if any(r.get("pairs") for r in records):
+        result["pairs"] = pair_agreement(records, [lb.pairs for lb in labels])
 
     def human(r: dict[str, Any]) -> None:
         table = Table("theme", "support", "precision", "recall", "F1", "95% CI")
@@ -652,6 +660,14 @@ def evaluate(
                 f"evidence: for {e['checked']} correctly assigned themes, the sentence given is"
                 f" one the annotators quoted in {e['accuracy']:.1%} ({e['accuracy_95ci'][0]:.1%}"
                 f"–{e['accuracy_95ci'][1]:.1%})"
+            )
+        if "pairs" in r:
+            p = r["pairs"]
+            out.print(
+                f"pairs (who failed to tell whom): precision {p['precision']:.3f}, recall"
+                f" {p['recall']:.3f}, F1 {p['f1']:.3f} ({p['f1_95ci'][0]:.3f}–"
+                f"{p['f1_95ci'][1]:.3f}) over {p['pairs']} pairs; F1 ignoring the theme"
+                f" {p['f1_ignoring_theme']:.3f}"
             )
 
     emit(result, as_json, human)

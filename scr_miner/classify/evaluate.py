@@ -72,6 +72,27 @@ def evidence_agreement(records: list[dict], labels: list, rounds: int = BOOTSTRA
     }
 
 
+def pair_agreement(
+    records: list[dict], predicted: list[list], rounds: int = BOOTSTRAP_ROUNDS
+) -> dict:
+    """Directed pairs against the annotators': precision, recall and F1 over (from, to, theme),
+    F1 over (from, to) alone, and a 95% bootstrap interval for the F1 (paragraphs resampled).
+    ``predicted`` holds each record's ``Pair`` list."""
+    from scr_miner.classify.pairs import pair_scores
+
+    gold = [{(p["from"], p["to"], p["theme"]) for p in r.get("pairs", [])} for r in records]
+    found = [{(p.source, p.target, p.theme) for p in pairs} for pairs in predicted]
+    result = {k: round(v, 4) for k, v in pair_scores(gold, found).items()}
+    rng = np.random.default_rng(SEED)
+    boot = []
+    for _ in range(rounds):
+        idx = rng.integers(0, len(gold), len(gold))
+        boot.append(pair_scores([gold[i] for i in idx], [found[i] for i in idx])["f1"])
+    result["f1_95ci"] = [round(float(np.percentile(boot, q)), 4) for q in (2.5, 97.5)]
+    result["pairs"] = sum(len(g) for g in gold)
+    return result
+
+
 def binarise(theme_lists: list[list[str]]) -> np.ndarray:
     """(passages × themes) 0/1 matrix."""
     y = np.zeros((len(theme_lists), len(THEME_IDS)), dtype=np.int8)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scr_miner.classify.agencies import agencies_in, pairs_in
+from scr_miner.classify.agencies import agencies_in
 from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
 from scr_miner.classify.features import (
     HASH_FEATURES,
@@ -21,6 +21,7 @@ from scr_miner.classify.features import (
     sentence_units,
 )
 from scr_miner.classify.nlp import make_nlp, sentence_texts
+from scr_miner.classify.pairs import PAIR_FILE, PairModel, load_pair_model
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.transformer import (
     BLEND_WEIGHT,
@@ -37,6 +38,7 @@ MODEL_FILES = (
     "model.json",
     "theme_model.npz",
     "static_embeddings.npz",
+    PAIR_FILE,
     TRANSFORMER_FILE,
 )
 MANIFEST = "MANIFEST.sha256"
@@ -95,6 +97,7 @@ class ThemeModel:
     info: dict
     themes_path: str
     transformer: ThemeTransformer | None = None  # the accurate mode, blended in when loaded
+    pair_model: PairModel | None = None  # who failed to tell whom; none while training
 
     @property
     def version(self) -> str:
@@ -127,7 +130,7 @@ class ThemeModel:
                 themes=themes,
                 scores={t: float(p) for t, p in zip(THEME_IDS, row, strict=True)},
                 agencies=agencies_in(doc),
-                pairs=pairs_in(doc, themes) if themes else [],
+                pairs=self.pair_model.pairs(doc, themes) if self.pair_model else [],
                 evidence=_evidence(themes, units, sentence_rows),
             )
             for doc, row, themes, units, sentence_rows in zip(
@@ -257,8 +260,10 @@ def load_model(directory: Path | None = None, accurate: bool = False) -> ThemeMo
     thresholds = np.array([info["thresholds"][t] for t in THEME_IDS], dtype=np.float32)
     embedder = StaticEmbedder(table[:, :CLASSIFIER_DIMS])
     transformer = load_transformer(directory) if accurate else None
+    themes_path = str(directory / "themes.yml")
+    pair_model = load_pair_model(directory)
     return ThemeModel(
-        coef, intercept, thresholds, idf, embedder, info, str(directory / "themes.yml"), transformer
+        coef, intercept, thresholds, idf, embedder, info, themes_path, transformer, pair_model
     )
 
 

@@ -103,6 +103,9 @@ class AgencyMatcher:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for agency in vocabulary.agencies:
             names = set(agency["names"]) | {agency["label"].lower()}
+            # Reviews print "children’s services" with a typographic apostrophe as often as
+            # with a straight one, and the tokenizer keeps them apart.
+            names |= {n.replace("'", "’") for n in names}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
 
     def __call__(self, doc: Doc) -> Doc:

@@ -39,6 +39,7 @@ from scr_miner.classify.model import (
     write_manifest,
 )
 from scr_miner.classify.nlp import make_nlp, sentence_texts
+from scr_miner.classify.pairs import fit_pair_model
 from scr_miner.classify.themes import THEME_IDS, load_vocabulary
 from scr_miner.classify.transformer import (
     EPOCHS,
@@ -322,6 +323,8 @@ def train(
         "seed": SEED,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
+    pair_model, info["pairs"] = fit_pair_model(records, make_nlp(str(directory / "themes.yml")))
+    pair_model.save(directory)
     info["transformer"] = _transformer_info(directory, records, with_transformer, progress)
     (directory / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     write_manifest(directory)

@@ -571,10 +571,14 @@ async def network_page(datasette: Any, request: Any) -> Response:
     themes: list[tuple] = []
     if database:
         db = datasette.get_database(database)
+        # Distinct passages and reviews, not a sum over the agency_network view's themes: a
+        # passage can link the same two agencies under several themes.
         edges = [tuple(r) for r in (await db.execute(
-            "select from_agency, to_agency, sum(weight), sum(reviews) from agency_network "
-            "where (:theme = '' and theme_id != 'effective-sharing') or theme_id = :theme "
-            "group by 1, 2 order by 3 desc", {"theme": theme})).rows]
+            "select l.from_agency, l.to_agency, count(distinct l.passage_id),"
+            " count(distinct p.review_id) from agency_links l"
+            " join passages p on p.id = l.passage_id join reviews r on r.id = p.review_id"
+            " where r.published = 1 and ((:theme = '' and l.theme_id != 'effective-sharing')"
+            " or l.theme_id = :theme) group by 1, 2 order by 3 desc", {"theme": theme})).rows]
         labels = dict((await db.execute("select id, label from agencies")).rows)
         themes = [tuple(r) for r in (await db.execute(
             "select id, label from themes order by id")).rows]

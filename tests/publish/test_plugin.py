@@ -104,6 +104,12 @@ def test_network_page_draws_weighted_failure_edges(get, sample_db: Path) -> None
     page = get("/-/network")
     assert page.status_code == 200
     assert len(re.findall(r"<path [^>]*data-from=", page.text)) == failures > 0
+    # Each edge's weight is the passages that say so, however many themes each gives the link.
+    weights = dict(conn.execute(
+        "select from_agency || '>' || to_agency, count(distinct passage_id) from agency_links "
+        "where theme_id != 'effective-sharing' group by 1").fetchall())
+    shown = re.findall(r'data-from="([\w-]+)" data-to="([\w-]+)" data-weight="(\d+)"', page.text)
+    assert {f"{a}>{b}": int(n) for a, b, n in shown} == weights
     one = get("/-/network?theme=effective-sharing").text
     effective = conn.execute("select count(distinct from_agency || '>' || to_agency) from "
                              "agency_links where theme_id = 'effective-sharing'").fetchone()[0]
