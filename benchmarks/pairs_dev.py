@@ -37,8 +37,9 @@ def order_baseline(records: list[dict], nlp) -> list[set]:  # noqa: ANN001
 def main() -> None:
     """Print the cross-validated figures for each C and for the baseline."""
     from scr_miner.classify import pairs as pair_module
+    from scr_miner.classify.evaluate import pair_scores
     from scr_miner.classify.nlp import make_nlp
-    from scr_miner.classify.pairs import PAIRED_KIND, fit_pair_model, pair_scores
+    from scr_miner.classify.pairs import PAIRED_KIND, fit_pair_model
     from scr_miner.classify.train import training_records
 
     records = training_records(ROOT / "models")

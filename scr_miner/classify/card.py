@@ -14,6 +14,7 @@ from scr_miner.classify.evaluate import (
     read_gold,
 )
 from scr_miner.classify.model import SENTENCE_MIX, ThemeModel, load_model
+from scr_miner.classify.pairs import CUT_OFFS
 from scr_miner.classify.themes import THEME_IDS
 from scr_miner.classify.train import IN_DOMAIN_WEIGHT, label_matrix, training_records
 from scr_miner.classify.transformer import (
@@ -149,10 +150,11 @@ def pairs_section(info: dict, results: dict) -> list[str]:
         " each agency is named (subject, before or after a telling verb, after \"to\" or"
         " \"by\", in a negated sentence), crossed with the theme, because the direction"
         " depends on it (for not-sought the agency that did not ask receives; for meeting-gap"
-        " the agency left out sends). It is trained on the"
+        " the agency left out usually sends). It is trained on the"
         f" {trained['paragraphs']} annotated training-review paragraphs ({trained['pairs']}"
         f" pairs; cut-off {trained['cut_off']} from 5-fold cross-validation by whole review,"
-        f" where it scored F1 {trained['f1']:.3f}; `benchmarks/pairs_dev.py`). Only"
+        f" where it scored F1 {trained['f1']:.3f}, the best of {len(CUT_OFFS)} cut-offs on the"
+        " same out-of-fold scores, so slightly optimistic; `benchmarks/pairs_dev.py`). Only"
         f" {trained['candidate_recall']:.0%} of the annotators' training pairs are candidates at"
         " all (both agencies named in the paragraph itself), which caps recall.",
         "",

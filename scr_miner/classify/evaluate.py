@@ -72,14 +72,29 @@ def evidence_agreement(records: list[dict], labels: list, rounds: int = BOOTSTRA
     }
 
 
+def pair_scores(
+    gold: list[set[tuple[str, str, str]]], predicted: list[set[tuple[str, str, str]]]
+) -> dict[str, float]:
+    """Precision, recall and F1 over (from, to, theme) triples, and F1 over (from, to) alone."""
+    tp = fp = fn = tp2 = fp2 = fn2 = 0
+    for want, got in zip(gold, predicted, strict=True):
+        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+        want2, got2 = {w[:2] for w in want}, {g[:2] for g in got}
+        tp2, fp2, fn2 = tp2 + len(want2 & got2), fp2 + len(got2 - want2), fn2 + len(want2 - got2)
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "f1": _f1(tp, fp, fn),
+        "f1_ignoring_theme": _f1(tp2, fp2, fn2),
+    }
+
+
 def pair_agreement(
     records: list[dict], predicted: list[list], rounds: int = BOOTSTRAP_ROUNDS
 ) -> dict:
     """Directed pairs against the annotators': precision, recall and F1 over (from, to, theme),
     F1 over (from, to) alone, and a 95% bootstrap interval for the F1 (paragraphs resampled).
     ``predicted`` holds each record's ``Pair`` list."""
-    from scr_miner.classify.pairs import pair_scores
-
     gold = [{(p["from"], p["to"], p["theme"]) for p in r.get("pairs", [])} for r in records]
     found = [{(p.source, p.target, p.theme) for p in pairs} for pairs in predicted]
     result = {k: round(v, 4) for k, v in pair_scores(gold, found).items()}

@@ -3,10 +3,10 @@
 Reviews rarely say it in one clause ("the police did not notify the school"). More often the
 sender and the receiver are in different sentences ("The nursery ... was not informed"), or
 the direction is the reverse of the grammar: for ``not-sought`` the agency that did not ask is
-the receiver, and for ``meeting-gap`` the agency left out is the sender. So every ordered pair
-of agencies a passage names is a candidate for each of its themes that reviews attach pairs
-to, and a logistic regression learnt from the annotated training reviews scores it from where
-and how each agency is mentioned. Trained by ``scr-miner train`` into ``pair_model.npz``.
+the receiver, and for ``meeting-gap`` the agency left out is usually the sender. So every
+ordered pair of agencies a passage names is a candidate for each of its themes that reviews
+attach pairs to, and a logistic regression learnt from the annotated training reviews scores it
+from where and how each agency is mentioned. Trained by ``scr-miner train`` into ``pair_model.npz``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
+from scr_miner.classify.evaluate import pair_scores
 from scr_miner.classify.themes import AGENCY_IDS
 from scr_miner.errors import error
 from scr_miner.records import Pair
@@ -54,6 +55,7 @@ TELL_LEMMAS = frozenset(
     {
         "tell",
         "inform",
+        "feed",
         "notify",
         "share",
         "pass",
@@ -138,6 +140,8 @@ class Mentions:
     sentences: dict[str, set[int]]
     first_in_sentence: dict[str, set[int]]
     verb_sentences: set[int]
+    sentence_roles: dict
+    sentence_count: dict
 
 
 _TELLING: dict[int, bool] = {}
@@ -151,9 +155,10 @@ def _is_telling(doc: Doc, lemma: int) -> bool:
 
 def mentions(doc: Doc) -> Mentions:
     """Collect every agency mention's sentence and role (subject, before or after a telling
-    verb, after "to"/"with" or "by"/"from", in a negated sentence)."""
+    verb, after "to"/"with"/"into" or "by"/"from", in a negated sentence), for the passage and
+    for each sentence."""
     spans = sorted(doc.spans["agencies"], key=lambda a: a.start)
-    result = Mentions({}, [], {}, {}, {}, set())
+    result = Mentions({}, [], {}, {}, {}, set(), {}, {})
     if not spans:
         return result
     sents = list(doc.sents)
@@ -179,7 +184,9 @@ def mentions(doc: Doc) -> Mentions:
             seen_in_sentence.add(index)
         before = range(max(sent.start, span.start - ROLE_WINDOW), span.start)
         after = range(span.end, min(sent.end, span.end + ROLE_WINDOW))
-        roles = result.roles.setdefault(agency, set())
+        roles = set()
+        per = result.sentence_count.setdefault(agency, {})
+        per[index] = per.get(index, 0) + 1
         if span.start - sent.start <= 2:
             roles.add("subject")
         if any(telling[i] for i in after):
@@ -192,6 +199,8 @@ def mentions(doc: Doc) -> Mentions:
             roles.add("after_by")
         if negated[index]:
             roles.add("negated")
+        result.roles.setdefault(agency, set()).update(roles)
+        result.sentence_roles.setdefault(agency, {}).setdefault(index, set()).update(roles)
     return result
 
 
@@ -208,7 +217,10 @@ def candidate_features(found: Mentions, candidate: tuple[str, str, str]) -> np.n
     """One row of ``feature_names()`` for a candidate."""
     a, b, theme = candidate
     roles_a, roles_b = found.roles.get(a, set()), found.roles.get(b, set())
-    shared = found.sentences[a] & found.sentences[b] if a != b else set()
+    if a != b:
+        shared = found.sentences[a] & found.sentences[b]
+    else:
+        shared = {i for i, n in found.sentence_count[a].items() if n > 1}
     base = {
         "bias_same_agency": float(a == b),
         "a_mentions": np.log1p(found.count[a]),
@@ -237,7 +249,11 @@ def candidate_features(found: Mentions, candidate: tuple[str, str, str]) -> np.n
     one_hots[[t, themes + i, themes + agencies + j]] = 1.0
     one_hots[themes + 2 * agencies + t * agencies + i] = 1.0
     one_hots[themes + 2 * agencies + themes * agencies + t * agencies + j] = 1.0
-    roles = np.outer([base[x] for x in A_ROLES], [base[y] for y in B_ROLES]).ravel()
+    roles = np.zeros((len(A_ROLES), len(B_ROLES)), dtype=np.float32)
+    for index in shared:
+        ra, rb = found.sentence_roles[a][index], found.sentence_roles[b][index]
+        roles = np.maximum(roles, np.outer([r in ra for r in ROLES], [r in rb for r in ROLES]))
+    roles = roles.ravel()
     return np.concatenate([[base[name] for name in BASE], crossed.ravel(), one_hots, roles]).astype(
         np.float32
     )
@@ -331,23 +347,6 @@ def pair_data(records: list[dict], nlp: Language) -> PairData:
     width = len(feature_names())
     stacked = np.vstack(rows) if rows else np.zeros((0, width), dtype=np.float32)
     return PairData(stacked, np.array(labels, dtype=np.int8), spans, found_all, gold_all)
-
-
-def pair_scores(
-    gold: list[set[tuple[str, str, str]]], predicted: list[set[tuple[str, str, str]]]
-) -> dict[str, float]:
-    """Precision, recall and F1 over (from, to, theme) triples, and F1 over (from, to) alone."""
-    tp = fp = fn = tp2 = fp2 = fn2 = 0
-    for want, got in zip(gold, predicted, strict=True):
-        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
-        want2, got2 = {w[:2] for w in want}, {g[:2] for g in got}
-        tp2, fp2, fn2 = tp2 + len(want2 & got2), fp2 + len(got2 - want2), fn2 + len(want2 - got2)
-    return {
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
-        "f1_ignoring_theme": 2 * tp2 / (2 * tp2 + fp2 + fn2) if tp2 + fp2 + fn2 else 0.0,
-    }
 
 
 def _predicted(data: PairData, scores: np.ndarray, cut_off: float) -> list[set]:

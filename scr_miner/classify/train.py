@@ -291,7 +291,8 @@ def train(
     with_transformer: bool = False,
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict:
-    """Train and write ``theme_model.npz``, ``model.json`` and the manifest. Returns model.json.
+    """Train and write ``theme_model.npz``, ``pair_model.npz``, ``model.json`` and the manifest.
+    Returns model.json.
 
     ``with_transformer`` also fine-tunes the accurate mode's transformer (slow: minutes, not
     seconds); without it the shipped transformer is kept, and trained only if missing.

@@ -106,14 +106,15 @@ def cooccurrence_rows(matrix: np.ndarray) -> list[dict]:
 
 
 def agency_network(db: sqlite_utils.Database) -> list[dict]:
-    """Directed failure links (who failed to tell whom), good practice excluded, heaviest first."""
+    """Directed failure links (who failed to tell whom), good practice excluded, heaviest first
+    by passages (``links`` counts a passage once per theme that links the two agencies)."""
     rows = db.execute(
         f"""select l.from_agency, l.to_agency, count(*), count(distinct l.passage_id),
                    count(distinct r.id), group_concat(distinct l.theme_id)
             from agency_links l join passages p on p.id = l.passage_id
             join reviews r on r.id = p.review_id
             where {PUBLISHED} and l.theme_id != 'effective-sharing'
-            group by 1, 2 order by 3 desc, 1, 2""").fetchall()
+            group by 1, 2 order by 4 desc, 3 desc, 1, 2""").fetchall()
     return [{"from_agency": a, "to_agency": b, "links": n, "passages": np_, "reviews": nr,
              "themes": ";".join(sorted((themes or "").split(",")))}
             for a, b, n, np_, nr, themes in rows]
@@ -230,20 +231,20 @@ def network_figure(edges: list[dict], path: Path, stamp: dict[str, str]) -> Path
     angle = {a: 2 * math.pi * i / len(nodes) + math.pi / 2 for i, a in enumerate(nodes)}
     pos = {a: (math.cos(t), math.sin(t)) for a, t in angle.items()}
     degree: dict[str, int] = defaultdict(int)
-    heaviest = max(e["links"] for e in edges)
+    heaviest = max(e["passages"] for e in edges)
     for e in edges:
-        degree[e["from_agency"]] += e["links"]
-        degree[e["to_agency"]] += e["links"]
+        degree[e["from_agency"]] += e["passages"]
+        degree[e["to_agency"]] += e["passages"]
         ax.add_patch(FancyArrowPatch(
             pos[e["from_agency"]], pos[e["to_agency"]], arrowstyle="-|>", mutation_scale=14,
             connectionstyle="arc3,rad=0.15",  # curved, so A->B and B->A stay apart
-            lw=1.0 + 4.0 * (e["links"] - 1) / max(heaviest - 1, 1), color="#b03a2e", alpha=0.7,
+            lw=1.0 + 4.0 * (e["passages"] - 1) / max(heaviest - 1, 1), color="#b03a2e", alpha=0.7,
             shrinkA=14, shrinkB=14))
     for a in nodes:
         x, y = pos[a]
         ax.scatter([x], [y], s=120 + 60 * degree[a], color="#1f4e79", zorder=3)
         ax.text(1.2 * x, 1.2 * y, a, ha="center", va="center", fontsize=9)
-    ax.text(0.5, 0.0, f"arrow width: 1 to {heaviest} links; node size: links in and out",
+    ax.text(0.5, 0.0, f"arrow width: 1 to {heaviest} passages; node size: passages in and out",
             ha="center", fontsize=8, color="#555", transform=ax.transAxes)
     ax.set_xlim(-1.5, 1.5)
     ax.set_ylim(-1.5, 1.5)
@@ -344,8 +345,8 @@ def summary_markdown(db: sqlite_utils.Database, stamp: dict[str, str], overall: 
               "![Agency failure network](agency_network.png)", "",
               "An arrow from A to B: a passage says A failed to tell B (good practice excluded). "
               "Table: [agency_network.csv](agency_network.csv).", "",
-              *_md_table(["from", "to", "links", "reviews", "themes"],
-                         [[e["from_agency"], e["to_agency"], e["links"], e["reviews"],
+              *_md_table(["from", "to", "passages", "reviews", "themes"],
+                         [[e["from_agency"], e["to_agency"], e["passages"], e["reviews"],
                            e["themes"].replace(";", ", ")] for e in edges[:10]]), "",
               "## Reviews by type", "", "![Reviews by type](review_types.png)", "",
               "Table: [review_types.csv](review_types.csv).", "",

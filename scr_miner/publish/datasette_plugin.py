@@ -588,8 +588,8 @@ async def network_page(datasette: Any, request: Any) -> Response:
         {"title": "Agency network", "svg": svg, "database": database, "edges": edges,
          "labels": labels, "themes": themes, "theme": theme,
          "intro": "Arrows go from the agency that held information to the agency that needed "
-                  "it; thicker arrows mean more passages say so. Data: the agency_network "
-                  "view."},
+                  "it; thicker arrows mean more passages say so. Data: the agency_links "
+                  "table."},
         request=request))
 
 

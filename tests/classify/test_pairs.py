@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from scr_miner.classify.evaluate import pair_agreement
+from scr_miner.classify.evaluate import pair_agreement, pair_scores
 from scr_miner.classify.model import default_model
 from scr_miner.classify.nlp import make_nlp
 from scr_miner.classify.pairs import (
@@ -19,7 +19,6 @@ from scr_miner.classify.pairs import (
     feature_names,
     load_pair_model,
     mentions,
-    pair_scores,
 )
 from scr_miner.classify.themes import models_dir
 from scr_miner.cli import app
@@ -61,6 +60,23 @@ def test_every_candidate_has_one_row_of_every_feature() -> None:
     found, rows = candidate_matrix(doc(NOT_TOLD + " " + NOT_ASKED), ["not-shared", "not-sought"])
     assert rows.shape == (len(found), len(feature_names()))
     assert np.isfinite(rows).all()
+
+
+def test_each_column_holds_the_feature_it_is_named_for() -> None:
+    # A shift in the row layout would leave every shape right and every score wrong.
+    found, rows = candidate_matrix(doc(NOT_TOLD), ["not-shared", "not-sought"])
+    names = feature_names()
+    row = dict(zip(names, rows[found.index(("police", "school", "not-sought"))], strict=True))
+    on = {name for name, value in row.items() if value and ("=" in name or "@" in name)}
+    assert {"theme=not-sought", "from=police", "to=school"} <= on
+    assert {"from=police@not-sought", "to=school@not-sought"} <= on
+    assert not any(name.endswith("@not-shared") for name in on)
+    assert sum(v for n, v in row.items() if n.startswith("theme=")) == 1
+    # "The police did not notify the school": police before the verb, the school after it.
+    assert row["a_before_verb"] == row["b_after_verb"] == 1
+    assert row["a_before_verb&b_after_verb"] == 1
+    assert row["a_before_verb@not-sought"] == 1 and row["a_before_verb@not-shared"] == 0
+    assert row["a_after_verb&b_before_verb"] == 0
 
 
 def test_the_agency_that_did_not_tell_is_the_sender() -> None:

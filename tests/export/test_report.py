@@ -129,6 +129,13 @@ def test_agency_network_lists_failures_only(report_dir: Path, sample_db: Path) -
                                  where theme_id != 'effective-sharing' group by 1, 2""")
     assert {(r["from_agency"], r["to_agency"], int(r["links"])) for r in rows} == set(expected)
     assert all("effective-sharing" not in r["themes"] for r in rows)
+    # Ranked by passages, each counted once however many themes link the two agencies.
+    passages = dict(sql(sample_db, """select from_agency || '>' || to_agency,
+                                             count(distinct passage_id) from agency_links
+                                      where theme_id != 'effective-sharing' group by 1"""))
+    ranked = [int(r["passages"]) for r in rows]
+    assert {f"{r['from_agency']}>{r['to_agency']}": int(r["passages"]) for r in rows} == passages
+    assert ranked == sorted(ranked, reverse=True)
 
 
 def test_review_types_add_up(report_dir: Path, sample_db: Path) -> None:
