@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from scr_miner.classify.evaluate import (
     pair_agreement,
     read_gold,
 )
-from scr_miner.classify.model import SENTENCE_MIX, ThemeModel, load_model
+from scr_miner.classify.model import SENTENCE_MIX, ThemeModel, load_model, passages_of
 from scr_miner.classify.pairs import CUT_OFFS
 from scr_miner.classify.themes import THEME_IDS
 from scr_miner.classify.train import IN_DOMAIN_WEIGHT, label_matrix, training_records
@@ -102,10 +103,36 @@ def real_text_results(
     return result
 
 
+def real_text_pairs(model_dir: Path, labels_path: Path, pairs_path: Path, text_dir: Path) -> dict:
+    """The fast model's pairs on real texts against the annotators' (labelled by id in
+    ``pairs_path``, for records labelled with themes in ``labels_path``): end to end, and given
+    the labelled themes. Empty if either file or the texts are missing."""
+    from scr_miner.classify.nlp import make_nlp
+
+    if not (labels_path.exists() and pairs_path.exists() and text_dir.is_dir()):
+        return {}
+    themes = {(x["file"], x["id"]): x["themes"] for x in read_real_labels(labels_path)}
+    records = [json.loads(line) for line in pairs_path.read_text().splitlines() if line]
+    records = [r | {"themes": themes[(r["file"], r["id"])]} for r in records]
+    texts = real_texts(records, text_dir)
+    model = load_model(model_dir)
+    predicted = [label.pairs for label in model.label_records(texts)]
+    nlp = make_nlp(model.themes_path)
+    given = []
+    for record, text in zip(records, texts, strict=True):
+        found = []
+        for doc in nlp.pipe(passages_of(text)):
+            found += [p for p in model.pair_model.pairs(doc, record["themes"]) if p not in found]
+        given.append(found)
+    return {
+        "records": len(records),
+        "end_to_end": pair_agreement(records, predicted),
+        "given_themes": pair_agreement(records, given),
+    }
+
+
 def real_texts(labels: list[dict], text_dir: Path) -> list[str]:
     """The real text of each label, in the labels' order, read from ``text_dir`` (../shared)."""
-    import json
-
     texts: dict[tuple[str, str], str] = {}
     for name in {label["file"] for label in labels}:
         for line in (text_dir / name).read_text(encoding="utf-8").splitlines():
@@ -451,13 +478,28 @@ def real_text_section(directory: Path) -> str:
         f" {_interval(real, 'micro_f1')}, macro-F1 {_interval(real, 'macro_f1')}; accurate mode"
         f" micro-F1 {_interval(accurate, 'micro_f1')}, macro-F1 {_interval(accurate, 'macro_f1')}."
         f" {rates} (fast model).{_real_text_agreement_sentence(labels)}"
+        f"{_real_text_pairs_sentence(directory, labels, texts)}"
+    )
+
+
+def _real_text_pairs_sentence(directory: Path, labels: Path, texts: Path) -> str:
+    pairs_path = labels.with_name("real_text_pairs.jsonl")
+    found = real_text_pairs(directory, labels, pairs_path, texts)
+    if not found:
+        return ""
+    end, given = found["end_to_end"], found["given_themes"]
+    return (
+        f"\n\nWho failed to tell whom, on real text: annotators gave the directed pairs of the"
+        f" {found['records']} records labelled with a theme (`{_shown(pairs_path)}`, by id,"
+        " following the gold set's conventions; they saw the themes but not the model's pairs):"
+        f" {end['pairs']} pairs. The fast model: precision {end['precision']:.3f}, recall"
+        f" {end['recall']:.3f}, F1 {_interval(end, 'f1')}, F1 {end['f1_ignoring_theme']:.3f}"
+        f" ignoring the theme; given the labelled themes, F1 {_interval(given, 'f1')}."
     )
 
 
 def read_real_labels(path: Path) -> list[dict]:
     """Real-text labels: one ``{"file", "id", "themes"}`` object per line."""
-    import json
-
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 

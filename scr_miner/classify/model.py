@@ -179,8 +179,7 @@ class ThemeModel:
         pieces: list[str] = []
         owners: list[int] = []
         for index, text in enumerate(texts):
-            parts = [p.strip() for p in PASSAGE_SPLIT.split(text or "") if p and p.strip()]
-            for part in parts or [""]:
+            for part in passages_of(text) or [""]:
                 pieces.append(part)
                 owners.append(index)
         labels = self.label_texts(pieces)
@@ -188,6 +187,11 @@ class ThemeModel:
             merge_labels([lb for lb, o in zip(labels, owners, strict=True) if o == i])
             for i in range(len(texts))
         ]
+
+
+def passages_of(text: str) -> list[str]:
+    """A record's passages: its paragraphs, split at blank lines and at numbered paragraphs."""
+    return [p.strip() for p in PASSAGE_SPLIT.split(text or "") if p and p.strip()]
 
 
 def centred(probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
