@@ -140,8 +140,8 @@ class Mentions:
     sentences: dict[str, set[int]]
     first_in_sentence: dict[str, set[int]]
     verb_sentences: set[int]
-    sentence_roles: dict
-    sentence_count: dict
+    sentence_roles: dict[str, dict[int, set[str]]]  # agency -> sentence index -> roles there
+    sentence_count: dict[str, dict[int, int]]  # agency -> sentence index -> mentions there
 
 
 _TELLING: dict[int, bool] = {}
@@ -184,7 +184,7 @@ def mentions(doc: Doc) -> Mentions:
             seen_in_sentence.add(index)
         before = range(max(sent.start, span.start - ROLE_WINDOW), span.start)
         after = range(span.end, min(sent.end, span.end + ROLE_WINDOW))
-        roles = set()
+        roles: set[str] = set()
         per = result.sentence_count.setdefault(agency, {})
         per[index] = per.get(index, 0) + 1
         if span.start - sent.start <= 2:
