@@ -23,7 +23,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from scr_miner.classify.evaluate import pair_scores
-from scr_miner.classify.themes import AGENCY_IDS
+from scr_miner.classify.themes import AGENCY_IDS, THEME_IDS
 from scr_miner.errors import error
 from scr_miner.records import Pair
 
@@ -37,18 +37,8 @@ PAIRED_KIND = "annotated-review"
 # Themes the annotators attach pairs to often enough to learn from (at least 30 pairs in the
 # training reviews); voice-unheard, no-overview, escalation-gap and not-recorded are about a
 # child or a record rather than a message between two agencies.
-PAIR_THEMES = (
-    "not-shared",
-    "transfer-gap",
-    "no-feedback",
-    "not-sought",
-    "not-acted-on",
-    "misunderstood",
-    "meeting-gap",
-    "consent-confidentiality",
-    "systems-access",
-    "effective-sharing",
-)
+UNPAIRED_THEMES = ("voice-unheard", "no-overview", "escalation-gap", "not-recorded")
+PAIR_THEMES = tuple(t for t in THEME_IDS if t not in UNPAIRED_THEMES)
 
 # Verbs of telling and asking (lemmas), and the words of knowing that stand in for them.
 TELL_LEMMAS = frozenset(
