@@ -4,13 +4,15 @@ Annotators other than the ones who chose the themes quote, for every theme of a 
 sentence or sentences that express it. The themes are never changed by this step.
 
 Usage:
-  python corpus/gold/evidence.py skeletons DIR   → DIR/<review>.jsonl, themed paragraphs only:
+  python corpus/gold/evidence.py skeletons DIR [REVIEW ...]   → DIR/<review>.jsonl (every
+      labelled review, or only those named), themed paragraphs only:
       {"id", "themes", "sentences": [...], "evidence": null}, split into sentences by the
       classifier's own spaCy pipeline so annotators and model see the same sentences
   python corpus/gold/evidence.py merge DIR       ← DIR/<review>.jsonl with "evidence" filled in
       as {theme: [sentence indices]}; writes "evidence": [{"theme", "sentence"}] into the
       labelled files (corpus/gold/labelled/, models/training/reviews-labelled/), [] where a
-      paragraph has no theme. Run corpus/gold/split.py afterwards.
+      paragraph has no theme. A labelled file with no answers in DIR keeps the evidence it has
+      (so a batch of new reviews can be quoted alone). Run corpus/gold/split.py afterwards.
 """
 
 from __future__ import annotations
@@ -36,14 +38,16 @@ def write_lines(path: Path, records: list[dict]) -> None:
     )
 
 
-def skeletons(out: Path) -> None:
-    """One skeleton per labelled review with at least one themed paragraph."""
+def skeletons(out: Path, reviews: list[str] | None = None) -> None:
+    """One skeleton per labelled review (or per named review) with a themed paragraph."""
     from scr_miner.classify.nlp import make_nlp
     from scr_miner.classify.themes import models_dir
 
     nlp = make_nlp(str(models_dir() / "themes.yml"))
     out.mkdir(parents=True, exist_ok=True)
     for path in labelled_files():
+        if reviews and path.stem not in reviews:
+            continue
         themed = [r for r in read_lines(path) if r["themes"]]
         docs = nlp.pipe([r["text"] for r in themed])
         rows = [
@@ -75,8 +79,11 @@ def merge(done: Path) -> None:
     """Write the annotated evidence into the labelled files."""
     for path in labelled_files():
         answers = done / path.name
-        found = {r["id"]: quoted(r) for r in read_lines(answers)} if answers.exists() else {}
         records = read_lines(path)
+        if answers.exists():
+            found = {r["id"]: quoted(r) for r in read_lines(answers)}
+        else:
+            found = {r["id"]: r["evidence"] for r in records if r.get("evidence")}
         missing = [r["id"] for r in records if r["themes"] and r["id"] not in found]
         if missing:
             raise SystemExit(f"{path.name}: no evidence for {len(missing)} themed paragraphs")
@@ -86,6 +93,9 @@ def merge(done: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("skeletons", "merge"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("skeletons", "merge"):
         raise SystemExit(__doc__)
-    {"skeletons": skeletons, "merge": merge}[sys.argv[1]](Path(sys.argv[2]))
+    if sys.argv[1] == "skeletons":
+        skeletons(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        merge(Path(sys.argv[2]))

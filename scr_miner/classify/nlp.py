@@ -9,6 +9,7 @@ Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")
 from __future__ import annotations
 
 import bisect
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,6 +97,15 @@ class CueMatcher:
         return doc
 
 
+def plural(name: str) -> str:
+    """``name`` with its last word in the plural, by the regular English rules."""
+    if re.search(r"(s|x|ch|sh)$", name):
+        return name + "es" if not name.endswith("s") else name
+    if re.search(r"[^aeiou]y$", name):
+        return name[:-1] + "ies"
+    return name + "s"
+
+
 class AgencyMatcher:
     """Finds agency mentions; puts them in ``doc.spans['agencies']`` labelled by agency id."""
 
@@ -106,6 +116,9 @@ class AgencyMatcher:
             # Reviews print "children’s services" with a typographic apostrophe as often as
             # with a straight one, and the tokenizer keeps them apart.
             names |= {n.replace("'", "’") for n in names}
+            # "home treatment teams", "health visitors": matching is on the written form, so
+            # each name's plural is listed too (a plural that no review writes costs nothing).
+            names |= {plural(n) for n in names}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
 
     def __call__(self, doc: Doc) -> Doc:
