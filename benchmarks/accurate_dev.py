@@ -41,10 +41,15 @@ VARIANTS = {"shipped": ("shipped",), "quoted": ("quoted",), "both": ("shipped", 
             "none": ()}
 
 
+def review_of(record: dict) -> str:
+    """The training review a record comes from ('' for a written passage)."""
+    return record.get("source", "").split(":")[0]
+
+
 def held_out_reviews(records: list[dict]) -> np.ndarray:
     """True for every record of the held-out quarter of annotated training reviews: their
     paragraphs and the sentences of those paragraphs, quoted as evidence or not."""
-    review = np.array([r.get("source", "").split(":")[0] for r in records])
+    review = np.array([review_of(r) for r in records])
     reviews = sorted({v for v, r in zip(review, records, strict=True)
                       if r.get("kind") == "annotated-review"})
     np.random.RandomState(SPLIT_SEED).shuffle(reviews)

@@ -4,9 +4,11 @@ The same held-out quarter of annotated training reviews as ``accurate_dev.py`` (
 fixed seed) is scored, never the gold set. The fast model is trained with the shipped code on
 every written passage plus a growing share of the other training reviews (their annotated
 paragraphs and the sentences of those paragraphs, added review by review in a fixed shuffled
-order), and the held-out paragraphs are labelled as ``classify`` labels them (passage and best
-sentence mixed, cut at 0.5). If the curve is flat at the right-hand end, writing and annotating
-more reviews of the same kind will not move the model much.
+order). The held-out paragraphs are scored as ``accurate_dev.py`` scores the fast model: each
+passage's probability mixed with its best sentence's and cut at 0.5 (``classify`` also drops
+not-shared from a passage with no negated or prescriptive sentence). If the curve is flat at
+the right-hand end, writing and annotating more reviews of the same kind will not move the
+model much.
 
 Usage: python benchmarks/learning_curve.py [--shares 0.25 0.5 0.75 1]
 (about 6 minutes per share on 2 cores)
@@ -24,14 +26,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+
+from accurate_dev import development_mask, f1_scores, held_out_reviews, review_of  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SHARES = (0.25, 0.5, 0.75, 1.0)
 ORDER_SEED = 1
-
-
-def review_of(record: dict) -> str:
-    """The training review a record comes from ('' for a written passage)."""
-    return record.get("source", "").split(":")[0] if record.get("source") else ""
 
 
 def reviews_in_order(records: list[dict]) -> list[str]:
@@ -52,8 +52,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shares", type=float, nargs="+", default=list(SHARES))
     args = parser.parse_args()
-
-    from accurate_dev import development_mask, f1_scores, held_out_reviews
 
     from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
     from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table

@@ -43,9 +43,13 @@ def skeletons(out: Path, reviews: list[str] | None = None) -> None:
     from scr_miner.classify.nlp import make_nlp
     from scr_miner.classify.themes import models_dir
 
+    paths = labelled_files()
+    unknown = set(reviews or ()) - {path.stem for path in paths}
+    if unknown:
+        raise SystemExit(f"no labelled file for {', '.join(sorted(unknown))}")
     nlp = make_nlp(str(models_dir() / "themes.yml"))
     out.mkdir(parents=True, exist_ok=True)
-    for path in labelled_files():
+    for path in paths:
         if reviews and path.stem not in reviews:
             continue
         themed = [r for r in read_lines(path) if r["themes"]]
@@ -76,20 +80,33 @@ def quoted(row: dict) -> list[dict]:
 
 
 def merge(done: Path) -> None:
-    """Write the annotated evidence into the labelled files."""
-    for path in labelled_files():
-        answers = done / path.name
-        records = read_lines(path)
-        if answers.exists():
-            found = {r["id"]: quoted(r) for r in read_lines(answers)}
-        else:
-            found = {r["id"]: r["evidence"] for r in records if r.get("evidence")}
-        missing = [r["id"] for r in records if r["themes"] and r["id"] not in found]
-        if missing:
-            raise SystemExit(f"{path.name}: no evidence for {len(missing)} themed paragraphs")
-        for record in records:
-            record["evidence"] = found.get(record["id"], [])
+    """Write the annotated evidence into the labelled files, once every file has checked out."""
+    paths = labelled_files()
+    stray = {answers.name for answers in done.glob("*.jsonl")} - {path.name for path in paths}
+    if stray:
+        raise SystemExit(f"answers for no labelled review: {', '.join(sorted(stray))}")
+    merged = {path: merged_records(path, done / path.name) for path in paths}
+    for path, records in merged.items():
         write_lines(path, records)
+
+
+def merged_records(path: Path, answers: Path) -> list[dict]:
+    """The labelled file's records with their evidence from ``answers`` (or, if there is no
+    answers file, the evidence they have); every theme of every record must be quoted."""
+    records = read_lines(path)
+    if answers.exists():
+        found = {r["id"]: quoted(r) for r in read_lines(answers)}
+        unknown = set(found) - {r["id"] for r in records}
+        if unknown:
+            raise SystemExit(f"{answers.name}: answers for paragraphs it does not have: {unknown}")
+    else:
+        found = {r["id"]: r["evidence"] for r in records if r.get("evidence")}
+    for record in records:
+        evidence = found.get(record["id"], [])
+        if {e["theme"] for e in evidence} != set(record["themes"]):
+            raise SystemExit(f"{record['id']}: evidence must quote its themes, no others")
+        record["evidence"] = evidence
+    return records
 
 
 if __name__ == "__main__":

@@ -97,13 +97,26 @@ class CueMatcher:
         return doc
 
 
-def plural(name: str) -> str:
-    """``name`` with its last word in the plural, by the regular English rules."""
-    if re.search(r"(s|x|ch|sh)$", name):
-        return name + "es" if not name.endswith("s") else name
-    if re.search(r"[^aeiou]y$", name):
+# Names ending in one of these nouns are also matched in the plural ("home treatment teams",
+# "family nurses"). Only countable heads: a rule for every name would also match "polices" (a
+# verb) or "eds" (editors), and mass nouns ("early help", "housing") have no plural in use.
+PLURAL_HEADS = frozenset({
+    "team", "service", "worker", "officer", "visitor", "nurse", "practitioner", "unit", "agency",
+    "provider", "manager", "adviser", "advisor", "coordinator", "co-ordinator", "clinician",
+    "doctor", "teacher", "hospital", "psychiatrist", "paramedic", "centre", "trust", "refuge",
+    "charity", "advocate", "lead", "assistant", "surgery", "practice", "school", "nursery",
+    "college", "academy", "home", "organisation", "group",
+})
+
+
+def plural(name: str) -> str | None:
+    """``name`` with its last word in the plural, if that word is a countable head noun."""
+    head = name.rsplit(" ", 1)[-1]
+    if head not in PLURAL_HEADS:
+        return None
+    if re.search(r"[^aeiou]y$", head):
         return name[:-1] + "ies"
-    return name + "s"
+    return name + ("es" if re.search(r"(s|x|ch|sh)$", head) else "s")
 
 
 class AgencyMatcher:
@@ -116,9 +129,8 @@ class AgencyMatcher:
             # Reviews print "children’s services" with a typographic apostrophe as often as
             # with a straight one, and the tokenizer keeps them apart.
             names |= {n.replace("'", "’") for n in names}
-            # "home treatment teams", "health visitors": matching is on the written form, so
-            # each name's plural is listed too (a plural that no review writes costs nothing).
-            names |= {plural(n) for n in names}
+            # Matching is on the written form, so plurals are added (see PLURAL_HEADS).
+            names |= {form for n in names if (form := plural(n))}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
 
     def __call__(self, doc: Doc) -> Doc:

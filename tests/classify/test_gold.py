@@ -69,7 +69,7 @@ def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None
     module = load_script(ROOT / "benchmarks" / "accurate_dev.py")
     records = training_records(models_dir())
     held_out, scored = module.held_out_reviews(records), module.development_mask(records)
-    review = [r.get("source", "").split(":")[0] for r in records]
+    review = [module.review_of(r) for r in records]
     inside = {v for v, h in zip(review, held_out, strict=True) if h}
     outside = {v for v, h in zip(review, held_out, strict=True) if not h}
     assert inside and not inside & outside  # a review's sentences stay with it

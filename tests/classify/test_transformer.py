@@ -57,12 +57,15 @@ def test_a_passage_is_mixed_with_its_best_sentence(accurate) -> None:  # noqa: A
     texts = [" ".join(sentences), one]
     mixed = transformer.passage_probabilities(texts, [sentences, [one]])
     whole = transformer.probabilities(texts)
-    best = transformer.probabilities(sentences).max(axis=0)
+    per_sentence = transformer.probabilities(sentences)
+    best = per_sentence.max(axis=0)
     assert np.allclose(mixed[0], (1 - SENTENCE_SHARE) * whole[0] + SENTENCE_SHARE * best,
                        atol=1e-6)
     assert np.allclose(mixed[1], whole[1], atol=1e-6)  # one sentence: its own best sentence
-    # A theme stated in one sentence of five scores higher than mean pooling alone gave it.
-    assert mixed[0][THEME_IDS.index("not-shared")] > whole[0][THEME_IDS.index("not-shared")]
+    # The theme stated in one sentence of five comes from that sentence, and is assigned.
+    not_shared = THEME_IDS.index("not-shared")
+    assert per_sentence[:, not_shared].argmax() == 3
+    assert mixed[0][not_shared] >= 0.5
 
 
 def test_accurate_mode_beats_the_fast_model_on_the_gold_set(accurate) -> None:  # noqa: ANN001
