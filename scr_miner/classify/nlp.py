@@ -9,7 +9,6 @@ Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")
 from __future__ import annotations
 
 import bisect
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,9 +113,9 @@ def plural(name: str) -> str | None:
     head = name.rsplit(" ", 1)[-1]
     if head not in PLURAL_HEADS:
         return None
-    if re.search(r"[^aeiou]y$", head):
-        return name[:-1] + "ies"
-    return name + ("es" if re.search(r"(s|x|ch|sh)$", head) else "s")
+    # Every head is regular: "-y" after a consonant becomes "-ies" (agency, charity), the rest
+    # take "-s"; none ends in s, x, ch or sh.
+    return name[:-1] + "ies" if head.endswith("y") else name + "s"
 
 
 class AgencyMatcher:
