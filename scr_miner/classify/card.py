@@ -319,7 +319,8 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " set."
         " Evidence and agencies come from the fast model; pairs are found for the blended"
         " themes."
-        " 32–42 passages/s on 2 cores against the fast model's 740–800 (benchmarks/classify.py).",
+        " 34 passages/s on 2 cores against the fast model's 1,055–1,101 on a quiet machine"
+        " (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",
         "",
@@ -376,8 +377,8 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " next 16 reviews written for training were checked before they were kept, on the"
         " held-out quarter of the enlarged set (1,868 paragraphs, so not comparable with the"
         " figures above): trained without and with them, the fast model scored 0.681 / 0.701"
-        " and 0.693 / 0.713. Another 16 were added after them without a check of their own;"
-        " the model is trained on all 32.",
+        " and 0.693 / 0.713. Another 32 were added after them, in two rounds of 16, without a"
+        " check of their own; the model is trained on all 48.",
         "",
         "## Measured, not shipped",
         "",

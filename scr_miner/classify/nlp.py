@@ -104,7 +104,11 @@ PLURAL_HEADS = frozenset({
     "provider", "manager", "adviser", "advisor", "coordinator", "co-ordinator", "clinician",
     "doctor", "teacher", "hospital", "psychiatrist", "paramedic", "centre", "trust", "refuge",
     "charity", "advocate", "lead", "assistant", "surgery", "practice", "school", "nursery",
-    "college", "academy", "home", "organisation", "group",
+    "college", "academy", "home", "organisation", "group", "ward", "department", "clinic",
+    "consultant", "paediatrician", "headteacher", "detective", "crew", "hub", "partnership",
+    "company", "association", "landlord", "church", "professional",
+    # Abbreviations of a countable noun take a plain "-s": "two DSLs", "the CPNs".
+    "dsl", "senco", "cpn", "amhp", "hv",
 })
 
 
@@ -113,9 +117,11 @@ def plural(name: str) -> str | None:
     head = name.rsplit(" ", 1)[-1]
     if head not in PLURAL_HEADS:
         return None
-    # Every head is regular: "-y" after a consonant becomes "-ies" (agency, charity), the rest
-    # take "-s"; none ends in s, x, ch or sh.
-    return name[:-1] + "ies" if head.endswith("y") else name + "s"
+    # Every head is regular: "-y" after a consonant becomes "-ies" (agency, charity), a sibilant
+    # takes "-es" (church), the rest take "-s".
+    if head.endswith("y"):
+        return name[:-1] + "ies"
+    return name + "es" if head.endswith(("s", "x", "ch", "sh")) else name + "s"
 
 
 class AgencyMatcher:

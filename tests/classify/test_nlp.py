@@ -16,6 +16,8 @@ from scr_miner.classify.themes import models_dir
         ("family nurse", "family nurses"),
         ("charity", "charities"),
         ("gp practice", "gp practices"),
+        ("church", "churches"),
+        ("dsl", "dsls"),
         ("police", None),
         ("ed", None),
         ("early help", None),
