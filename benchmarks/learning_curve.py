@@ -10,8 +10,12 @@ not-shared from a passage with no negated or prescriptive sentence). If the curv
 the right-hand end, writing and annotating more reviews of the same kind will not move the
 model much.
 
-Usage: python benchmarks/learning_curve.py [--shares 0.25 0.5 0.75 1]
-(about 6 minutes per share on 2 cores)
+``--check REVIEW ...`` instead scores a new batch of training reviews before it is kept: the
+fast model trained without and with the named reviews (those of them in the held-out quarter
+are scored in both runs and never trained on).
+
+Usage: python benchmarks/learning_curve.py [--shares 0.25 0.5 0.75 1] [--check REVIEW ...]
+(about 6 minutes per share, or per run of a check, on 2 cores)
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ def main() -> None:
     """Fit the fast model on each share of the training reviews and score the held-out ones."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shares", type=float, nargs="+", default=list(SHARES))
+    parser.add_argument("--check", nargs="+", default=[], metavar="REVIEW",
+                        help="train without and with these training reviews instead")
     args = parser.parse_args()
 
     from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
@@ -68,12 +74,18 @@ def main() -> None:
     embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
     docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
     order = reviews_in_order(pool)
+    if args.check:
+        unknown = set(args.check) - {review_of(r) for r in records}
+        if unknown:
+            parser.error(f"no annotated training review named {', '.join(sorted(unknown))}")
+        runs = {"without": set(order) - set(args.check), "with": set(order)}
+    else:
+        runs = {f"{share:.2f}": set(order[: round(share * len(order))]) for share in args.shares}
     print(f"{len(dev)} held-out paragraphs; {len(order)} training reviews to add", flush=True)
-    print(f"{'share':>6s} {'reviews':>7s} {'paragraphs':>10s} {'micro-F1':>8s} {'macro-F1':>8s}"
+    print(f"{'run':>7s} {'reviews':>7s} {'paragraphs':>10s} {'micro-F1':>8s} {'macro-F1':>8s}"
           f" {'seconds':>7s}", flush=True)
-    for share in args.shares:
+    for run, kept in runs.items():
         started = time.perf_counter()
-        kept = set(order[: round(share * len(order))])
         train = subset(pool, kept)
         paragraphs = sum(r.get("kind") == "annotated-review" for r in train)
         model = fit_theme_model(train, embedder, themes_path)
@@ -81,7 +93,7 @@ def main() -> None:
         probs = mix(centred(whole, model.thresholds),
                     centred(best_sentence(per_sentence, whole), model.thresholds), SENTENCE_MIX)
         micro, macro = f1_scores(gold, probs >= 0.5)
-        print(f"{share:6.2f} {len(kept):7d} {paragraphs:10d} {micro:8.3f} {macro:8.3f}"
+        print(f"{run:>7s} {len(kept):7d} {paragraphs:10d} {micro:8.3f} {macro:8.3f}"
               f" {time.perf_counter() - started:7.0f}", flush=True)
 
 
