@@ -387,12 +387,12 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         "",
         "- Are the per-theme cut-offs what holds the fast model back? No"
         " (`benchmarks/cutoff_check.py`). Chosen with hindsight on the gold set itself (a"
-        " diagnosis only, never shipped), the best cut-off for each theme"
-        " would lift gold micro / macro-F1 only from 0.682 / 0.701 to 0.700 / 0.721 (misunderstood"
-        " gains most, 0.442 to 0.487 at 0.70). On the even half of the real coroners' concerns, any"
-        " common cut-off from 0.25 to 0.5 on the scores alone (without classify's not-shared"
-        " rule) scores 0.443–0.463 micro-F1 (odd half 0.475–0.492). What"
-        " is short is the ranking of passages, not where it is cut.",
+        " diagnosis only, never shipped), the best cut-off for each theme would lift gold"
+        " micro / macro-F1 only from 0.682 / 0.701 to 0.700 / 0.721 (misunderstood gains most,"
+        " 0.442 to 0.487 at 0.70). On the even half of the real coroners' concerns, any common"
+        " cut-off from 0.25 to 0.5 on the scores alone (without classify's not-shared rule)"
+        " scores 0.443–0.463 micro-F1 (odd half 0.475–0.492). What is short is the ranking of"
+        " passages, not where it is cut.",
         "- Fine-tuning all six layers of all-MiniLM-L6-v2 (`benchmarks/finetune_minilm.py`, on"
         " an earlier 3,085-passage training set, cut-off 0.5): gold micro-F1 0.438 / 0.580 /"
         " 0.615 and macro-F1 0.405 / 0.571 / 0.623 after 1 / 2 / 3 epochs, about 10 minutes an"

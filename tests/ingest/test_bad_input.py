@@ -142,9 +142,9 @@ def test_thousands_of_pages_within_the_time_budget(bad_folder: Path) -> None:
 def test_a_stuck_worker_is_stopped_and_the_batch_goes_on(tmp_path: Path) -> None:
     """A file that overruns the time budget is reported as a timeout; the next file is read."""
     big, small = tmp_path / "slow.pdf", tmp_path / "quick.pdf"
-    # 12,000 pages take about 1.4 s to read on a quiet machine (3,000 once took 1 s under load
-    # but only 0.36 s on a quiet one, inside the old 0.4 s budget), so 0.2 s is overrun with a
-    # wide margin either way; the one-page file takes about 10 ms.
+    # 3,000 pages took about 1 s under load but 0.36 s on a quiet machine, inside the old 0.4 s
+    # budget; 12,000 take four times as long, so 0.2 s is overrun by a wide margin either way.
+    # The one-page file takes about 10 ms.
     tiny_pdf(12_000).output(str(big))
     tiny_pdf(1).output(str(small))
     outcomes = list(ingest_files([big, small], known=set(), jobs=1,
