@@ -15,7 +15,6 @@ Usage: python benchmarks/cutoff_check.py
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -42,9 +41,10 @@ def theme_scores(texts: list[str]) -> np.ndarray:
 
 
 def f1(gold: np.ndarray, pred: np.ndarray) -> float:
-    """F1 of one theme's column."""
-    total = gold.sum() + pred.sum()
-    return 2 * float((gold & pred).sum()) / total if total else 0.0
+    """F1 of one theme's column (the project's own scoring, on that column alone)."""
+    from scr_miner.classify.evaluate import point_scores
+
+    return point_scores(gold[:, None].astype(int), pred[:, None].astype(int))["micro_f1"]
 
 
 def hindsight_cuts(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -58,11 +58,10 @@ def hindsight_cuts(gold: np.ndarray, scores: np.ndarray) -> np.ndarray:
 def main() -> None:
     """Print both checks."""
     from scr_miner.classify.card import read_real_labels, real_texts
-    from scr_miner.classify.evaluate import binarise, point_scores
+    from scr_miner.classify.evaluate import binarise, point_scores, read_gold
     from scr_miner.classify.themes import THEME_IDS
 
-    gold_lines = (ROOT / "corpus/gold/passages.jsonl").read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in gold_lines if line]
+    records = read_gold(ROOT / "corpus/gold/passages.jsonl")
     gold = binarise([r["themes"] for r in records]).astype(bool)
     scores = theme_scores([r["text"] for r in records])
     cuts = hindsight_cuts(gold, scores)
