@@ -86,3 +86,32 @@ def test_every_gold_theme_quotes_its_evidence_from_the_passage(gold: list[dict])
         text = " ".join(record["text"].split())
         for item in record["evidence"]:
             assert " ".join(item["sentence"].split()) in text, record["id"]
+
+
+def test_the_context_check_reads_neighbours_within_a_review_in_paragraph_order() -> None:
+    """benchmarks/context_check.py: a paragraph's neighbours are the paragraphs before and after
+    it in its own review (by id, whatever the records' order), never another review's or a
+    written passage; the section flags come from the labelled paragraph's heading."""
+    module = load_script(ROOT / "benchmarks" / "context_check.py")
+    records = [
+        {"source": "cspr-2019-morrowby-child-s:002", "kind": "annotated-review"},
+        {"source": "cspr-2019-morrowby-child-s:001", "kind": "annotated-review"},
+        {"source": "scr-2011-harrowfield-child-j:001", "kind": "annotated-review"},
+        {"source": "", "kind": "written"},
+    ]
+    paragraphs = np.array([True, True, True, False])
+    logits = np.arange(8, dtype=float).reshape(4, 2) + 1
+    context = module.context_features(records, paragraphs, logits)
+    previous, following, ends = np.split(context["neighbours"], [2, 4], axis=1)
+    assert previous[0].tolist() == logits[1].tolist()
+    assert following[1].tolist() == logits[0].tolist()
+    assert not previous[1].any() and not following[0].any()
+    assert not context["neighbours"][2:].any()  # alone in its review; a written passage
+    assert ends.tolist() == [[1, 0], [0, 1], [0, 0], [0, 0]]
+    assert context["section"][1].tolist() == [0, 1]  # "1. Introduction"
+    one_review = [{"source": f"r:{n}", "kind": "annotated-review"} for n in "4123"]
+    themes = np.array([[0], [1], [1], [0]])  # in paragraph order: 1, 1, 0, 0
+    lift = module.neighbour_lift(one_review, np.ones(4, dtype=bool), themes)
+    # Of the three paragraphs that follow another, one has the theme (a rate of 1/3); of the
+    # two that follow a paragraph with it, one does (1/2).
+    assert lift.tolist() == pytest.approx([1.5])
