@@ -102,19 +102,25 @@ def sections_by_source() -> dict[str, str]:
     return found
 
 
+def consecutive_paragraphs(records: list[dict], paragraphs: np.ndarray) -> list[tuple[int, int]]:
+    """Each paragraph and the next one of the same review, as record indices (ids number a
+    review's paragraphs in order, whatever order the records come in)."""
+    rows = sorted(np.flatnonzero(paragraphs), key=lambda i: records[i]["source"])
+    return [(a, b) for a, b in zip(rows, rows[1:], strict=False)
+            if review_of(records[a]) == review_of(records[b])]
+
+
 def context_features(records: list[dict], paragraphs: np.ndarray, logits: np.ndarray) -> dict:
     """Per record: the previous and next paragraph's logits in the same review (zero, with a
     flag, at either end) and the two section flags."""
-    rows = sorted(np.flatnonzero(paragraphs), key=lambda i: records[i]["source"])
     previous, following = np.zeros_like(logits), np.zeros_like(logits)
     ends = np.zeros((len(records), 2))
-    for a, b in zip(rows, rows[1:], strict=False):
-        if review_of(records[a]) == review_of(records[b]):
-            previous[b], following[a] = logits[a], logits[b]
-            ends[b, 0] = ends[a, 1] = 1
+    for a, b in consecutive_paragraphs(records, paragraphs):
+        previous[b], following[a] = logits[a], logits[b]
+        ends[b, 0] = ends[a, 1] = 1
     headings = sections_by_source()
     section = np.zeros((len(records), 2))
-    for i in rows:
+    for i in np.flatnonzero(paragraphs):
         heading = headings.get(records[i]["source"], "")
         section[i] = [bool(THEMED_SECTION.search(heading)), bool(UNTHEMED_SECTION.search(heading))]
     return {"neighbours": np.hstack([previous, following, ends]), "section": section}
@@ -123,9 +129,7 @@ def context_features(records: list[dict], paragraphs: np.ndarray, logits: np.nda
 def neighbour_lift(records: list[dict], paragraphs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per theme, how many times likelier a paragraph is to have it when the paragraph before
     it in the same review has it: does context carry anything at all?"""
-    rows = sorted(np.flatnonzero(paragraphs), key=lambda i: records[i]["source"])
-    pairs = np.array([(a, b) for a, b in zip(rows, rows[1:], strict=False)
-                      if review_of(records[a]) == review_of(records[b])])
+    pairs = np.array(consecutive_paragraphs(records, paragraphs))
     before, after = y[pairs[:, 0]].astype(bool), y[pairs[:, 1]].astype(bool)
     given = (before & after).sum(axis=0) / np.maximum(1, before.sum(axis=0))
     return given / np.maximum(1e-9, after.mean(axis=0))
