@@ -319,7 +319,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " set."
         " Evidence and agencies come from the fast model; pairs are found for the blended"
         " themes."
-        " 34 passages/s on 2 cores against the fast model's 1,055–1,101 on a quiet machine"
+        " 35 passages/s on 2 cores against the fast model's 946–1,039 on a quiet machine"
         " (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",
