@@ -22,7 +22,6 @@ Usage: python benchmarks/context_check.py   (about 20 minutes on 2 cores: three 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -32,8 +31,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(ROOT / "corpus" / "gold"))
 
 from accurate_dev import f1_scores, held_out_reviews, review_of  # noqa: E402
+from split import labelled_files  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 HALVES_SEED = 5
@@ -91,15 +92,13 @@ def honest_scores(records: list[dict], paragraphs: np.ndarray, held: np.ndarray)
 
 def sections_by_source() -> dict[str, str]:
     """The section heading of every annotated paragraph, by its id."""
-    files = sorted((ROOT / "corpus/gold/labelled").glob("*.jsonl")) + sorted(
-        (ROOT / "models/training/reviews-labelled").glob("*.jsonl")
-    )
-    found = {}
-    for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            found[record["id"]] = (record.get("section") or "").lower()
-    return found
+    from scr_miner.classify.evaluate import read_gold
+
+    return {
+        record["id"]: (record.get("section") or "").lower()
+        for path in labelled_files()
+        for record in read_gold(path)
+    }
 
 
 def consecutive_paragraphs(records: list[dict], paragraphs: np.ndarray) -> list[tuple[int, int]]:
