@@ -32,8 +32,10 @@ demo: setup
 	$(BIN)/scr-miner info --db $(DB)
 	$(BIN)/scr-miner serve --db $(DB) --port $(PORT)
 
-test: setup browser
+lint: setup
 	$(BIN)/ruff check scr_miner tests benchmarks corpus
+
+test: lint browser
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # Every benchmark; the end-to-end run at a modest scale (make bench E2E_REVIEWS=1000 for the

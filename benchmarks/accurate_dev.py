@@ -15,10 +15,11 @@ side.
 ``--save FILE.npz`` keeps every probability array for later analysis.
 
 ``--fast-c`` and ``--in-domain-weight`` measure other settings of the fast model (with
-``--transformer-data none`` only the fast model is trained: about 8 minutes).
+``--transformer-data none`` only the fast model is trained: about 8 minutes); ``--epochs``
+trains the transformer for that many epochs instead of ``EPOCHS``.
 
 Usage: python benchmarks/accurate_dev.py [--transformer-data shipped|quoted|both|none]
-       [--fast-c C] [--in-domain-weight W] [--save F.npz]
+       [--fast-c C] [--in-domain-weight W] [--epochs N] [--save F.npz]
 (about 40 minutes on 2 cores per transformer)
 """
 
@@ -41,14 +42,11 @@ VARIANTS = {"shipped": ("shipped",), "quoted": ("quoted",), "both": ("shipped", 
             "none": ()}
 
 
-def review_of(record: dict) -> str:
-    """The training review a record comes from ('' for a written passage)."""
-    return record.get("source", "").split(":")[0]
-
-
 def held_out_reviews(records: list[dict]) -> np.ndarray:
     """True for every record of the held-out quarter of annotated training reviews: their
     paragraphs and the sentences of those paragraphs, quoted as evidence or not."""
+    from scr_miner.classify.evaluate import review_of
+
     review = np.array([review_of(r) for r in records])
     reviews = sorted({v for v, r in zip(review, records, strict=True)
                       if r.get("kind") == "annotated-review"})
@@ -113,7 +111,7 @@ def main() -> None:
     for variant in VARIANTS[args.transformer_data]:
         tuned = train if variant == "shipped" else [
             r for r in train if r.get("kind") != UNQUOTED_KIND]
-        whole, best = tuned_transformer(tuned, [r["text"] for r in dev], sentences)
+        whole, best = tuned_transformer(tuned, [r["text"] for r in dev], sentences, args.epochs)
         arrays |= {f"{variant}_whole": whole, f"{variant}_best": best}
         for share in SHARES:
             accurate = mix(whole, best, share)
@@ -129,16 +127,17 @@ def main() -> None:
 
 
 def tuned_transformer(
-    records: list[dict], texts: list[str], sentences: list[list[str]]
+    records: list[dict], texts: list[str], sentences: list[list[str]], epochs: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fine-tune the transformer on ``records`` with the shipped settings; return its
-    probabilities for ``texts`` and for each text's best sentence."""
+    """Fine-tune the transformer on ``records`` with the shipped settings (or ``epochs``
+    epochs); return its probabilities for ``texts`` and for each text's best sentence."""
     from scr_miner.classify.train import label_matrix, sample_weights
-    from scr_miner.classify.transformer import load_transformer, train_transformer
+    from scr_miner.classify.transformer import EPOCHS, load_transformer, train_transformer
 
     with tempfile.TemporaryDirectory() as scratch:
         train_transformer(Path(scratch), [r["text"] for r in records], label_matrix(records),
-                          sample_weights(records), lambda message: print(message, flush=True))
+                          sample_weights(records), lambda message: print(message, flush=True),
+                          epochs or EPOCHS)
         transformer = load_transformer(Path(scratch))
         whole = transformer.probabilities(texts)
         return whole, transformer.best_sentence_probabilities(sentences, whole)
@@ -154,6 +153,8 @@ def parse_args() -> argparse.Namespace:
                         help="the fast model's regularisation C instead of train.C")
     parser.add_argument("--in-domain-weight", type=float,
                         help="annotated review paragraphs' weight instead of IN_DOMAIN_WEIGHT")
+    parser.add_argument("--epochs", type=int,
+                        help="the transformer's training epochs instead of transformer.EPOCHS")
     parser.add_argument("--save", type=Path, help="write every probability array to this .npz")
     return parser.parse_args()
 

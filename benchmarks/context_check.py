@@ -33,8 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "corpus" / "gold"))
 
-from accurate_dev import f1_scores, held_out_reviews, review_of  # noqa: E402
+from accurate_dev import f1_scores, held_out_reviews  # noqa: E402
 from split import labelled_files  # noqa: E402
+
+from scr_miner.classify.evaluate import review_of  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 HALVES_SEED = 5

@@ -31,7 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
-from accurate_dev import development_mask, f1_scores, held_out_reviews, review_of  # noqa: E402
+from accurate_dev import development_mask, f1_scores, held_out_reviews  # noqa: E402
+
+from scr_miner.classify.evaluate import review_of  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SHARES = (0.25, 0.5, 0.75, 1.0)

@@ -41,6 +41,12 @@ def read_gold(path: Path, code: str = "E030") -> list[dict]:
     return records
 
 
+def review_of(record: dict) -> str:
+    """The review a labelled training record comes from ('' for a passage written alone), read
+    from its ``source`` ("review:paragraph"), so folds and held-out sets keep reviews whole."""
+    return record.get("source", "").split(":")[0]
+
+
 def _sentence_key(sentence: str) -> str:
     return " ".join(sentence.split())
 

@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from scr_miner.classify.evaluate import pair_scores
+from scr_miner.classify.evaluate import pair_scores, review_of
 from scr_miner.classify.themes import AGENCY_IDS, THEME_IDS
 from scr_miner.errors import error
 from scr_miner.records import Pair
@@ -356,7 +356,7 @@ def fit_pair_model(records: list[dict], nlp: Language) -> tuple[PairModel, dict]
     cross-validated figures (for model.json and the model card)."""
     paragraphs = [r for r in records if r.get("kind") == PAIRED_KIND]
     data = pair_data(paragraphs, nlp)
-    reviews = np.array([r.get("source", "").split(":")[0] for r in paragraphs])
+    reviews = np.array([review_of(r) for r in paragraphs])
     names = sorted(set(reviews))
     np.random.RandomState(0).shuffle(names)
     fold_of = {name: i % FOLDS for i, name in enumerate(names)}

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scr_miner.classify.evaluate import read_gold
+from scr_miner.classify.evaluate import read_gold, review_of
 from scr_miner.classify.themes import THEME_IDS, models_dir
 from scr_miner.classify.train import training_records
 from tests.conftest import load_script
@@ -40,7 +40,7 @@ def test_gold_passages_come_from_the_sample_corpus(gold: list[dict]) -> None:
 def test_no_review_is_both_gold_and_training(gold: list[dict]) -> None:
     gold_reviews = {g["review_id"] for g in gold}
     training = training_records(models_dir())
-    trained_reviews = {r["source"].split(":")[0] for r in training if "source" in r}
+    trained_reviews = {review_of(r) for r in training if "source" in r}
     assert not gold_reviews & trained_reviews
     assert not {g["text"].strip() for g in gold} & {r["text"].strip() for r in training}
 
@@ -69,7 +69,7 @@ def test_the_blend_weight_is_chosen_on_whole_held_out_training_reviews() -> None
     module = load_script(ROOT / "benchmarks" / "accurate_dev.py")
     records = training_records(models_dir())
     held_out, scored = module.held_out_reviews(records), module.development_mask(records)
-    review = [module.review_of(r) for r in records]
+    review = [review_of(r) for r in records]
     inside = {v for v, h in zip(review, held_out, strict=True) if h}
     outside = {v for v, h in zip(review, held_out, strict=True) if not h}
     assert inside and not inside & outside  # a review's sentences stay with it
