@@ -616,9 +616,11 @@ def evaluate(
     accurate: AccurateOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Per-theme precision, recall and F1 (95% bootstrap intervals) on a gold file, how often
-    the evidence sentence is one the annotators quoted, and how well the directed agency pairs
-    match theirs, where the file has any."""
+    """Score the theme model against a gold file: per-theme precision, recall and F1.
+
+    Micro and macro F1 carry 95% bootstrap intervals. Where the file has them, it also reports
+    how often the evidence sentence is one the annotators quoted and how well the directed
+    agency pairs match theirs."""
     from scr_miner.classify.evaluate import (
         binarise,
         evidence_agreement,
