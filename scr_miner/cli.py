@@ -478,7 +478,7 @@ def search(
     review_type: Annotated[
         str | None, typer.Option("--type", help="SCR, CSPR, SAR, DHR, PFD.")
     ] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 10,
+    limit: Annotated[int, typer.Option(min=1, help="Passages to show, best first.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
     """Hybrid search (full-text and semantic, fused) over published passages."""

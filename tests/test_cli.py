@@ -27,6 +27,18 @@ def test_every_command_has_help() -> None:
         assert "Usage" in result.output
 
 
+def test_every_option_says_what_it_does() -> None:
+    from typer.main import get_command
+
+    silent = [
+        f"{name} {param.name}"
+        for name, command in get_command(app).commands.items()
+        for param in command.params
+        if param.param_type_name == "option" and not getattr(param, "help", None)
+    ]
+    assert not silent, f"options without help: {silent}"
+
+
 def test_every_command_summary_is_one_line() -> None:
     """The command list shows each docstring's first paragraph with its line breaks, so a
     summary wrapped in the source comes out broken mid-sentence in ``scr-miner --help``."""
