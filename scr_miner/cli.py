@@ -579,12 +579,12 @@ def train(
     transformer: Annotated[
         bool,
         typer.Option(
-            help="Also fine-tune the accurate mode's transformer (about 45 minutes on 2 cores)."
+            help="Also fine-tune the accurate mode's transformer (65-95 minutes on 2 cores)."
         ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Rebuild the theme model from models/training/*.jsonl (fixed seeds) and its model card."""
+    """Rebuild the theme and pair models from models/training/*.jsonl (fixed seeds) and the card."""
     from scr_miner.classify.card import micro_macro, write_card
     from scr_miner.classify.themes import models_dir
     from scr_miner.classify.train import train as train_model
