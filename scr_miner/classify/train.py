@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -249,40 +250,82 @@ def _static_table(directory: Path, texts: list[str]) -> np.ndarray:
     return table
 
 
-def fit_theme_model(records: list[dict], embedder: StaticEmbedder, themes_path: str) -> ThemeModel:
-    """Fit the fast model on ``records``: one logistic regression per theme over the shared
-    features, each theme's threshold chosen on 5-fold out-of-fold predictions."""
-    nlp = make_nlp(themes_path)
+@dataclass
+class TrainingMatrices:
+    """The fast model's inputs for one training set, built once and shared by every fit."""
+
+    idf: np.ndarray
+    x: object  # sparse feature rows, one per record
+    y: np.ndarray  # labels, one column per theme
+    weights: np.ndarray
+    passages: np.ndarray  # True for records the model labels (not quoted/unquoted sentences)
+    sentences: object  # feature rows of the sentences of passages with two or more
+    owners: np.ndarray  # the record each sentence row comes from
+
+
+def training_matrices(
+    records: list[dict], embedder: StaticEmbedder, nlp: Language
+) -> TrainingMatrices:
+    """Features, labels and weights of ``records``, and of their passages' sentences."""
     docs = list(nlp.pipe([r["text"] for r in records], batch_size=256))
     units = [passage_unit(d) for d in docs]
     idf = idf_from([u.lemmas for u in units])
-    x = feature_matrix(units, idf, embedder)
-    y = label_matrix(records)
-    weights = sample_weights(records)
     # Thresholds are for passages, the unit the model labels: sentences train the weights but
     # do not vote on the cut-offs. A passage is labelled on its score mixed with its best
     # sentence's, so its sentences are scored out of fold too.
     passages = np.array([r.get("kind") not in SENTENCE_KINDS for r in records])
     sentences, owners = _sentences_of(docs, np.flatnonzero(passages))
-    oof, oof_sentences = out_of_fold(
-        x, y, weights, paragraph_groups(records), feature_matrix(sentences, idf, embedder), owners
-    )
-    best = best_of_sentences(oof, oof_sentences, owners)
-    models = [_fit_one(x, y[:, j], weights) for j in range(len(THEME_IDS))]
-    return ThemeModel(
-        coef=np.vstack([m.coef_[0] for m in models]).astype(np.float32),
-        intercept=np.array([m.intercept_[0] for m in models], dtype=np.float32),
-        thresholds=np.array(
-            [
-                best_threshold(y[passages, j], oof[passages, j], best[passages, j])
-                for j in range(len(THEME_IDS))
-            ]
-        ),
+    return TrainingMatrices(
         idf=idf,
+        x=feature_matrix(units, idf, embedder),
+        y=label_matrix(records),
+        weights=sample_weights(records),
+        passages=passages,
+        sentences=feature_matrix(sentences, idf, embedder),
+        owners=owners,
+    )
+
+
+def out_of_fold_mix(m: TrainingMatrices, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities of every record and of its best sentence (whole ``groups`` to
+    a fold): what the cut-offs are chosen on."""
+    oof, oof_sentences = out_of_fold(m.x, m.y, m.weights, groups, m.sentences, m.owners)
+    return oof, best_of_sentences(oof, oof_sentences, m.owners)
+
+
+def chosen_thresholds(
+    y: np.ndarray, oof: np.ndarray, best: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Each theme's cut-off, chosen on the out-of-fold predictions of the ``rows`` given."""
+    return np.array(
+        [best_threshold(y[rows, j], oof[rows, j], best[rows, j]) for j in range(y.shape[1])]
+    )
+
+
+def fitted_model(
+    m: TrainingMatrices, thresholds: np.ndarray, embedder: StaticEmbedder, themes_path: str
+) -> ThemeModel:
+    """One logistic regression per theme on all of ``m``, with the given cut-offs."""
+    models = [_fit_one(m.x, m.y[:, j], m.weights) for j in range(m.y.shape[1])]
+    return ThemeModel(
+        coef=np.vstack([model.coef_[0] for model in models]).astype(np.float32),
+        intercept=np.array([model.intercept_[0] for model in models], dtype=np.float32),
+        thresholds=thresholds,
+        idf=m.idf,
         embedder=embedder,
         info={},
         themes_path=themes_path,
     )
+
+
+def fit_theme_model(records: list[dict], embedder: StaticEmbedder, themes_path: str) -> ThemeModel:
+    """Fit the fast model on ``records``: one logistic regression per theme over the shared
+    features, each theme's threshold chosen on 5-fold out-of-fold predictions of passages
+    (``benchmarks/threshold_check.py``: choosing them on annotated review paragraphs alone, or
+    with folds of whole reviews, scores the same on held-out training reviews)."""
+    m = training_matrices(records, embedder, make_nlp(themes_path))
+    oof, best = out_of_fold_mix(m, paragraph_groups(records))
+    return fitted_model(m, chosen_thresholds(m.y, oof, best, m.passages), embedder, themes_path)
 
 
 def train(

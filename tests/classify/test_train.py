@@ -2,6 +2,7 @@
 paragraph, and thresholds chosen on what the model labels."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -14,11 +15,15 @@ from scr_miner.classify.train import (
     _group_folds,
     best_of_sentences,
     best_threshold,
+    chosen_thresholds,
     evidence_sentences,
     paragraph_groups,
     training_records,
     unquoted_sentences,
 )
+from tests.conftest import load_script
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TOLD = "The police did not tell the school."
 UNREAD = "The school filed the letter unread."
@@ -129,3 +134,23 @@ def test_the_threshold_is_chosen_on_the_mix_with_the_best_sentence() -> None:
     best = np.array([0.8, 0.95, 0.4, 0.2])
     cut = np.full(1, best_threshold(y, whole, best))
     assert ((mix(centred(whole, cut), centred(best, cut), SENTENCE_MIX) >= 0.5) == y).all()
+
+
+def test_cut_offs_are_chosen_on_the_rows_asked_for_only() -> None:
+    # Two positives scored low (say, written passages) drag the cut-off down when they vote.
+    y = np.array([[1], [1], [0], [0], [1], [1]])
+    oof = np.array([[0.8], [0.6], [0.4], [0.2], [0.35], [0.3]])
+    everyone = chosen_thresholds(y, oof, oof, np.ones(6, dtype=bool))
+    first_four = chosen_thresholds(y, oof, oof, np.array([True] * 4 + [False] * 2))
+    assert everyone[0] <= 0.3
+    assert 0.4 < first_four[0] <= 0.6  # separates the four rows that voted
+
+
+def test_threshold_check_puts_a_whole_review_in_one_fold() -> None:
+    module = load_script(ROOT / "benchmarks" / "threshold_check.py")
+    records = [{"source": f"review-{i % 3}:p{i}"} for i in range(12)] + [{"text": "written"}] * 4
+    groups = module.review_groups(records)
+    assert len(set(groups[:12])) == 3  # paragraphs of a review share its group
+    assert len(set(groups[12:])) == 4  # passages written alone keep their own
+    for train_idx, test_idx in _group_folds(groups, folds=3):
+        assert not set(groups[train_idx]) & set(groups[test_idx])
