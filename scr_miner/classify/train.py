@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from spacy.language import Language
@@ -255,11 +256,11 @@ class TrainingMatrices:
     """The fast model's inputs for one training set, built once and shared by every fit."""
 
     idf: np.ndarray
-    x: object  # sparse feature rows, one per record
+    x: sp.csr_matrix  # feature rows, one per record
     y: np.ndarray  # labels, one column per theme
     weights: np.ndarray
     passages: np.ndarray  # True for records the model labels (not quoted/unquoted sentences)
-    sentences: object  # feature rows of the sentences of passages with two or more
+    sentences: sp.csr_matrix  # feature rows of the sentences of passages with two or more
     owners: np.ndarray  # the record each sentence row comes from
 
 
