@@ -3,9 +3,9 @@
 The shipped cut-offs are chosen on 5-fold out-of-fold predictions of every training passage,
 written ones included, with a paragraph and its quoted sentences in one fold. Two doubts:
 
-- written passages carry the rarer themes far more often than review paragraphs do
-  (misunderstood: 13% of training passages, 5% of gold paragraphs), so cut-offs chosen on them
-  could sit too low for reviews: choose them on annotated review paragraphs alone;
+- written passages mix the themes differently from review paragraphs (misunderstood: 5% of
+  written passages, 13% of annotated training-review paragraphs), so cut-offs chosen on both
+  could suit neither: choose them on annotated review paragraphs alone;
 - other paragraphs of the same review sit in the training folds, which flatters the
   out-of-fold scores: put whole reviews in a fold.
 
