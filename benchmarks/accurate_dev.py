@@ -60,6 +60,13 @@ def development_mask(records: list[dict]) -> np.ndarray:
     return held_out_reviews(records) & paragraphs
 
 
+def development_split(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The records trained on (all but the held-out reviews) and the paragraphs scored."""
+    held_out, scored = held_out_reviews(records), development_mask(records)
+    train = [r for r, h in zip(records, held_out, strict=True) if not h]
+    return train, [r for r, d in zip(records, scored, strict=True) if d]
+
+
 def f1_scores(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     """Micro and macro F1."""
     from scr_miner.classify.evaluate import point_scores
@@ -77,8 +84,13 @@ def main() -> None:
     # editing the shipped code.
     training.C = args.fast_c or training.C
     training.IN_DOMAIN_WEIGHT = args.in_domain_weight or training.IN_DOMAIN_WEIGHT
-    from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-    from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
+    from scr_miner.classify.model import (
+        SENTENCE_MIX,
+        best_sentence,
+        centred,
+        classifier_embedder,
+        mix,
+    )
     from scr_miner.classify.nlp import make_nlp, sentence_texts
     from scr_miner.classify.train import (
         UNQUOTED_KIND,
@@ -89,13 +101,11 @@ def main() -> None:
 
     models = ROOT / "models"
     records = training_records(models)
-    held_out, scored = held_out_reviews(records), development_mask(records)
-    train = [r for r, h in zip(records, held_out, strict=True) if not h]
-    dev = [r for r, d in zip(records, scored, strict=True) if d]
+    train, dev = development_split(records)
     print(f"{len(train)} training passages; {len(dev)} held-out paragraphs", flush=True)
     gold = label_matrix(dev).astype(bool)
     themes_path = str(models / "themes.yml")
-    embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
+    embedder = classifier_embedder(models)
     fast = fit_theme_model(train, embedder, themes_path)
     docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
     fast_whole, _, per_sentence = fast.passage_and_sentence_probabilities(docs)

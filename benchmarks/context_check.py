@@ -22,6 +22,7 @@ Usage: python benchmarks/context_check.py   (about 20 minutes on 2 cores: three 
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -55,14 +56,19 @@ UNTHEMED_SECTION = re.compile(
 def fast_scores(records: list[dict], train_mask: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The fast model trained on the masked records: its labelling score for the target rows
     (each theme centred on its own threshold, passage mixed with its best sentence)."""
-    from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-    from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
+    from scr_miner.classify.model import (
+        SENTENCE_MIX,
+        best_sentence,
+        centred,
+        classifier_embedder,
+        mix,
+    )
     from scr_miner.classify.nlp import make_nlp
     from scr_miner.classify.train import fit_theme_model
 
     models = ROOT / "models"
     themes_path = str(models / "themes.yml")
-    embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
+    embedder = classifier_embedder(models)
     trained = [r for r, m in zip(records, train_mask, strict=True) if m]
     model = fit_theme_model(trained, embedder, themes_path)
     docs = list(make_nlp(themes_path).pipe([records[i]["text"] for i in target]))
@@ -157,6 +163,7 @@ def second_stage(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarra
 
 def main() -> None:
     """Score the fast model and each second stage on the held-out paragraphs."""
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
     from scr_miner.classify.train import label_matrix, training_records
 
     records = training_records(ROOT / "models")

@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
-from accurate_dev import development_mask, f1_scores, held_out_reviews  # noqa: E402
+from accurate_dev import development_split, f1_scores  # noqa: E402
 
 from scr_miner.classify.evaluate import review_of  # noqa: E402
 
@@ -61,19 +61,22 @@ def main() -> None:
                         help="train without and with these training reviews instead")
     args = parser.parse_args()
 
-    from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-    from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
+    from scr_miner.classify.model import (
+        SENTENCE_MIX,
+        best_sentence,
+        centred,
+        classifier_embedder,
+        mix,
+    )
     from scr_miner.classify.nlp import make_nlp
     from scr_miner.classify.train import fit_theme_model, label_matrix, training_records
 
     models = ROOT / "models"
     records = training_records(models)
-    held_out, scored = held_out_reviews(records), development_mask(records)
-    pool = [r for r, h in zip(records, held_out, strict=True) if not h]
-    dev = [r for r, d in zip(records, scored, strict=True) if d]
+    pool, dev = development_split(records)
     gold = label_matrix(dev).astype(bool)
     themes_path = str(models / "themes.yml")
-    embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
+    embedder = classifier_embedder(models)
     docs = list(make_nlp(themes_path).pipe([r["text"] for r in dev]))
     order = reviews_in_order(pool)
     if args.check:

@@ -19,6 +19,7 @@ Usage: python benchmarks/threshold_check.py   (about 20 minutes on 2 cores: two 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
-from accurate_dev import development_mask, f1_scores, held_out_reviews  # noqa: E402
+from accurate_dev import development_split, f1_scores  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -45,8 +46,14 @@ def review_groups(records: list[dict]) -> np.ndarray:
 
 def main() -> None:
     """Print micro / macro-F1 on the held-out paragraphs for each way of choosing cut-offs."""
-    from scr_miner.classify.embed import CLASSIFIER_DIMS, StaticEmbedder
-    from scr_miner.classify.model import SENTENCE_MIX, best_sentence, centred, mix, static_table
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
+    from scr_miner.classify.model import (
+        SENTENCE_MIX,
+        best_sentence,
+        centred,
+        classifier_embedder,
+        mix,
+    )
     from scr_miner.classify.nlp import make_nlp
     from scr_miner.classify.train import (
         chosen_thresholds,
@@ -61,12 +68,10 @@ def main() -> None:
     models = ROOT / "models"
     themes_path = str(models / "themes.yml")
     records = training_records(models)
-    held_out, scored = held_out_reviews(records), development_mask(records)
-    train = [r for r, h in zip(records, held_out, strict=True) if not h]
-    dev = [r for r, d in zip(records, scored, strict=True) if d]
+    train, dev = development_split(records)
     print(f"{len(train)} training passages; {len(dev)} held-out paragraphs", flush=True)
     nlp = make_nlp(themes_path)
-    embedder = StaticEmbedder(static_table(models)[0][:, :CLASSIFIER_DIMS])
+    embedder = classifier_embedder(models)
     m = training_matrices(train, embedder, nlp)
     annotated = np.array([r.get("kind") == "annotated-review" for r in train])
     model = fitted_model(m, np.full(m.y.shape[1], 0.5), embedder, themes_path)

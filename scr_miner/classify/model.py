@@ -242,7 +242,7 @@ def load_model(directory: Path | None = None, accurate: bool = False) -> ThemeMo
     """Load a model directory after verifying its manifest. Never unpickles.
 
     ``accurate`` also loads the fine-tuned transformer and blends it in: better labels at about
-    a twentieth of the speed (figures in the model card).
+    a thirtieth of the speed (figures in the model card).
     """
     directory = Path(directory or models_dir())
     verify_manifest(directory)
@@ -269,6 +269,12 @@ def load_model(directory: Path | None = None, accurate: bool = False) -> ThemeMo
     return ThemeModel(
         coef, intercept, thresholds, idf, embedder, info, themes_path, transformer, pair_model
     )
+
+
+def classifier_embedder(directory: Path | None = None) -> StaticEmbedder:
+    """The fast model's static embedder (the distilled table's leading components), for
+    fitting variants of the model on the shipped table."""
+    return StaticEmbedder(static_table(directory)[0][:, :CLASSIFIER_DIMS])
 
 
 def _read_static_table(directory: Path) -> tuple[np.ndarray, np.ndarray]:
