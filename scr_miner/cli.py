@@ -610,7 +610,8 @@ def evaluate(
     gold: Annotated[
         Path,
         typer.Argument(
-            help="Gold JSONL: {text, themes, pairs}, optionally evidence: [{theme, sentence}]."
+            help="Gold JSONL: {text, themes, pairs}, optionally evidence: [{theme, sentence}]"
+            " and agencies: [ids]."
         ),
     ],
     accurate: AccurateOption = False,
@@ -619,9 +620,10 @@ def evaluate(
     """Score the theme model against a gold file: per-theme precision, recall and F1.
 
     Micro and macro F1 carry 95% bootstrap intervals. Where the file has them, it also reports
-    how often the evidence sentence is one the annotators quoted and how well the directed
-    agency pairs match theirs."""
+    how often the evidence sentence is one the annotators quoted, how well the agencies found
+    and the directed agency pairs match theirs."""
     from scr_miner.classify.evaluate import (
+        agency_agreement,
         binarise,
         evidence_agreement,
         pair_agreement,
@@ -635,6 +637,8 @@ def evaluate(
     result = score(binarise([r["themes"] for r in records]), binarise([lb.themes for lb in labels]))
     if any(r.get("evidence") for r in records):
         result["evidence"] = evidence_agreement(records, labels)
+    if agencies := agency_agreement(records, [lb.agencies for lb in labels]):
+        result["agencies"] = agencies
     if any(r.get("pairs") for r in records):
         result["pairs"] = pair_agreement(records, [lb.pairs for lb in labels])
 
@@ -662,6 +666,13 @@ def evaluate(
                 f"evidence: for {e['checked']} correctly assigned themes, the sentence given is"
                 f" one the annotators quoted in {e['accuracy']:.1%} ({e['accuracy_95ci'][0]:.1%}"
                 f"–{e['accuracy_95ci'][1]:.1%})"
+            )
+        if "agencies" in r:
+            a = r["agencies"]
+            out.print(
+                f"agencies named: precision {a['precision']:.3f}, recall {a['recall']:.3f},"
+                f" micro-F1 {a['micro_f1']:.3f} ({a['micro_f1_95ci'][0]:.3f}–"
+                f"{a['micro_f1_95ci'][1]:.3f}) over {a['passages']} labelled passages"
             )
         if "pairs" in r:
             p = r["pairs"]

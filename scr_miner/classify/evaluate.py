@@ -35,6 +35,7 @@ def read_gold(path: Path, code: str = "E030") -> list[dict]:
         bad += [p.get(k) for p in pairs for k in ("from", "to") if p.get(k) not in AGENCY_IDS]
         bad += [p.get("theme") for p in pairs if p.get("theme") not in THEME_IDS]
         bad += [e.get("theme") for e in record.get("evidence", []) if e.get("theme") not in themes]
+        bad += [a for a in record.get("agencies", []) if a not in AGENCY_IDS]
         if bad:
             raise error(code, path=path, line=number, reason=f"unknown ids {bad}")
         records.append(record)
@@ -114,12 +115,12 @@ def pair_agreement(
     return result
 
 
-def binarise(theme_lists: list[list[str]]) -> np.ndarray:
-    """(passages × themes) 0/1 matrix."""
-    y = np.zeros((len(theme_lists), len(THEME_IDS)), dtype=np.int8)
-    for i, themes in enumerate(theme_lists):
-        for theme in themes:
-            y[i, THEME_IDS.index(theme)] = 1
+def binarise(label_lists: list[list[str]], ids: tuple[str, ...] = THEME_IDS) -> np.ndarray:
+    """(passages × ids) 0/1 matrix; the ids are the themes unless told (agencies)."""
+    y = np.zeros((len(label_lists), len(ids)), dtype=np.int8)
+    for i, labels in enumerate(label_lists):
+        for label in labels:
+            y[i, ids.index(label)] = 1
     return y
 
 
@@ -145,8 +146,14 @@ def point_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
-def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS) -> dict:
-    """Per-theme and overall scores, each F1 with a 95% bootstrap interval."""
+def evaluate(
+    gold: np.ndarray,
+    pred: np.ndarray,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    ids: tuple[str, ...] = THEME_IDS,
+) -> dict:
+    """Per-label and overall scores, each F1 with a 95% bootstrap interval. The columns are the
+    themes unless ``ids`` says otherwise; the per-label table is ``per_theme`` either way."""
     gold, pred = gold.astype(np.int8), pred.astype(np.int8)
     tp, fp, fn = _counts(gold, pred)
     rng = np.random.default_rng(SEED)
@@ -167,7 +174,7 @@ def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS)
         ]
 
     per_theme = {}
-    for j, theme in enumerate(THEME_IDS):
+    for j, theme in enumerate(ids):
         precision = tp[j] / (tp[j] + fp[j]) if tp[j] + fp[j] else 0.0
         recall = tp[j] / (tp[j] + fn[j]) if tp[j] + fn[j] else 0.0
         per_theme[theme] = {
@@ -186,3 +193,23 @@ def evaluate(gold: np.ndarray, pred: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS)
         "macro_f1_95ci": interval(boot_macro),
         "per_theme": per_theme,
     }
+
+
+def agency_agreement(
+    records: list[dict], predicted: list[list[str]], rounds: int = BOOTSTRAP_ROUNDS
+) -> dict | None:
+    """Agencies found against the annotators' (records that carry ``agencies``; None if none
+    does): precision, recall and F1 over (paragraph, agency), micro and macro F1 over the
+    agencies with 95% bootstrap intervals, and a row per agency."""
+    pairs = [(r.get("agencies"), found) for r, found in zip(records, predicted, strict=True)]
+    pairs = [(want, got) for want, got in pairs if want is not None]
+    if not pairs:
+        return None
+    gold = binarise([want for want, _ in pairs], AGENCY_IDS)
+    found = binarise([got for _, got in pairs], AGENCY_IDS)
+    result = evaluate(gold, found, rounds, ids=AGENCY_IDS)
+    tp, fp, fn = (int(x.sum()) for x in _counts(gold, found))
+    result["precision"] = round(tp / (tp + fp), 4) if tp + fp else 0.0
+    result["recall"] = round(tp / (tp + fn), 4) if tp + fn else 0.0
+    result["per_agency"] = result.pop("per_theme")
+    return result

@@ -1,7 +1,8 @@
 """The spaCy pipeline: blank English, sentencizer, lookup lemmatizer, and two components of ours.
 
 - ``scr_cues`` finds each theme's cue phrases by lemma and notes whether the sentence is negated.
-- ``scr_agencies`` finds agencies by their names and abbreviations (a PhraseMatcher gazetteer).
+- ``scr_agencies`` finds agencies by their names and abbreviations (a PhraseMatcher gazetteer),
+  and by token patterns for names a list cannot hold ("Castle Yard Surgery", "the practice").
 
 Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")`` works.
 """
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from scr_miner.classify.themes import Vocabulary, load_vocabulary
+from scr_miner.errors import error
 
 NEGATORS = {
     "not",
@@ -124,11 +126,18 @@ def plural(name: str) -> str | None:
     return name + "es" if head.endswith(("s", "x", "ch", "sh")) else name + "s"
 
 
+# A token pattern may start with the article that makes a word a name ("the practice", unlike
+# "good practice"); the span keeps only the name, so roles read the words before it as they
+# do for a listed name.
+LEADING_WORDS = frozenset({"the", "its", "their", "his", "her"})
+
+
 class AgencyMatcher:
     """Finds agency mentions; puts them in ``doc.spans['agencies']`` labelled by agency id."""
 
     def __init__(self, nlp: Language, vocabulary: Vocabulary) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns = Matcher(nlp.vocab)
         for agency in vocabulary.agencies:
             names = set(agency["names"]) | {agency["label"].lower()}
             # Reviews print "children’s services" with a typographic apostrophe as often as
@@ -137,11 +146,25 @@ class AgencyMatcher:
             # Matching is on the written form, so plurals are added (see PLURAL_HEADS).
             names |= {form for n in names if (form := plural(n))}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
+            if agency.get("patterns"):
+                self._add_patterns(agency["id"], agency["patterns"])
+
+    def _add_patterns(self, agency: str, patterns: list) -> None:
+        try:
+            self.patterns.add(agency, patterns)
+        except (ValueError, TypeError, KeyError) as exc:
+            reason = f"agency {agency}: a token pattern is not valid ({str(exc).splitlines()[0]})"
+            raise error("E014", path="themes.yml", reason=reason) from None
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [
             Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)
         ]
+        # An empty Matcher warns on every call; themes.yml may define no patterns at all.
+        for match_id, start, end in self.patterns(doc) if len(self.patterns) else ():
+            while start < end - 1 and doc[start].lower_ in LEADING_WORDS:
+                start += 1
+            spans.append(Span(doc, start, end, label=match_id))
         doc.spans["agencies"] = filter_spans(spans)
         return doc
 

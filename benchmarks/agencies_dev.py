@@ -1,0 +1,90 @@
+"""Score the agency gazetteer on the annotated sample-corpus reviews that are not gold.
+
+Annotators listed the agencies each paragraph names (``corpus/gold/agency_guide.md``) for twelve
+of the corpus reviews that train the models and for the fifteen gold reviews. Changes to the
+gazetteer (``models/themes.yml``, ``scr_miner/classify/nlp.py``) are chosen on the first set,
+here; the gold set is scored only by ``scr-miner evaluate`` and the model card.
+
+Prints precision, recall and F1 over (paragraph, agency), a row per agency, and with --show N
+the paragraphs behind N misses and N false finds of one agency, to read.
+
+Usage: python benchmarks/agencies_dev.py [--show N --agency ID]   (a few seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def development_records() -> list[dict]:
+    """Labelled paragraphs with agencies from reviews outside the gold set."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "corpus" / "gold"))
+    from split import GOLD_REVIEWS, labelled_files
+
+    records = []
+    for path in labelled_files():
+        if path.stem in GOLD_REVIEWS:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        records += [r for r in map(json.loads, lines) if "agencies" in r]
+    return records
+
+
+def show(records: list[dict], found: list[list[str]], agency: str, count: int) -> None:
+    """Print up to ``count`` paragraphs where ``agency`` was missed, and where it was added."""
+    missed = [
+        r
+        for r, f in zip(records, found, strict=True)
+        if agency in r["agencies"] and agency not in f
+    ]
+    added = [
+        r
+        for r, f in zip(records, found, strict=True)
+        if agency in f and agency not in r["agencies"]
+    ]
+    for name, rows in (("missed", missed), ("added", added)):
+        print(f"\n{name} {agency}: {len(rows)}")
+        for r in rows[:count]:
+            print(f"- {r['id']}: {r['text'][:400]}")
+
+
+def main() -> None:
+    """Print the gazetteer's scores on the development reviews."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", type=int, default=0, help="paragraphs to print per kind")
+    parser.add_argument("--agency", default="gp", help="the agency whose paragraphs to print")
+    args = parser.parse_args()
+
+    from scr_miner.classify.agencies import agencies_in
+    from scr_miner.classify.evaluate import agency_agreement
+    from scr_miner.classify.nlp import make_nlp
+
+    records = development_records()
+    nlp = make_nlp(str(ROOT / "models" / "themes.yml"))
+    found = [agencies_in(doc) for doc in nlp.pipe(r["text"] for r in records)]
+    result = agency_agreement(records, found)
+    if result is None:
+        raise SystemExit("no development paragraph carries agencies: run corpus/gold/agencies.py")
+    print(
+        f"{result['passages']} paragraphs: precision {result['precision']:.3f}, recall"
+        f" {result['recall']:.3f}, micro-F1 {result['micro_f1']:.3f}, macro-F1"
+        f" {result['macro_f1']:.3f}"
+    )
+    print(f"{'agency':24s} {'support':>7s} {'P':>6s} {'R':>6s} {'F1':>6s}")
+    for agency, s in result["per_agency"].items():
+        print(
+            f"{agency:24s} {s['support']:7d} {s['precision']:6.3f} {s['recall']:6.3f}"
+            f" {s['f1']:6.3f}"
+        )
+    if args.show:
+        show(records, found, args.agency, args.show)
+
+
+if __name__ == "__main__":
+    main()
