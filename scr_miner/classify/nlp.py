@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from functools import lru_cache
+from itertools import dropwhile
 from pathlib import Path
 
 import spacy
@@ -20,7 +21,6 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from scr_miner.classify.themes import Vocabulary, load_vocabulary
-from scr_miner.errors import error
 
 NEGATORS = {
     "not",
@@ -127,8 +127,9 @@ def plural(name: str) -> str | None:
 
 
 # A token pattern may start with the article that makes a word a name ("the practice", unlike
-# "good practice"); the span keeps only the name, so roles read the words before it as they
-# do for a listed name.
+# "good practice"), and end with words that must not follow it ({"LOWER": "of", "OP": "!"}:
+# not "the practice of"); the span keeps only the name, so roles read the words around it as
+# they do for a listed name.
 LEADING_WORDS = frozenset({"the", "its", "their", "his", "her"})
 
 
@@ -138,6 +139,8 @@ class AgencyMatcher:
     def __init__(self, nlp: Language, vocabulary: Vocabulary) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns = Matcher(nlp.vocab)
+        # Pattern key -> (agency id, words after the name that only check the context).
+        self.pattern_keys: dict[int, tuple[str, int]] = {}
         for agency in vocabulary.agencies:
             names = set(agency["names"]) | {agency["label"].lower()}
             # Reviews print "children’s services" with a typographic apostrophe as often as
@@ -146,25 +149,26 @@ class AgencyMatcher:
             # Matching is on the written form, so plurals are added (see PLURAL_HEADS).
             names |= {form for n in names if (form := plural(n))}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
-            if agency.get("patterns"):
-                self._add_patterns(agency["id"], agency["patterns"])
+            for number, pattern in enumerate(agency.get("patterns") or []):
+                self._add_pattern(nlp, f"{agency['id']}/{number}", agency["id"], pattern)
 
-    def _add_patterns(self, agency: str, patterns: list) -> None:
-        try:
-            self.patterns.add(agency, patterns)
-        except (ValueError, TypeError, KeyError) as exc:
-            reason = f"agency {agency}: a token pattern is not valid ({str(exc).splitlines()[0]})"
-            raise error("E014", path="themes.yml", reason=reason) from None
+    def _add_pattern(self, nlp: Language, key: str, agency: str, pattern: list) -> None:
+        # load_vocabulary has checked the pattern, so spaCy accepts it.
+        self.patterns.add(key, [pattern])
+        trailing = len(pattern) - len(list(dropwhile(lambda t: t.get("OP") == "!", pattern[::-1])))
+        self.pattern_keys[nlp.vocab.strings[key]] = (agency, trailing)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [
             Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)
         ]
         # An empty Matcher warns on every call; themes.yml may define no patterns at all.
-        for match_id, start, end in self.patterns(doc) if len(self.patterns) else ():
+        for key, start, end in self.patterns(doc) if len(self.patterns) else ():
+            agency, trailing = self.pattern_keys[key]
+            end -= trailing
             while start < end - 1 and doc[start].lower_ in LEADING_WORDS:
                 start += 1
-            spans.append(Span(doc, start, end, label=match_id))
+            spans.append(Span(doc, start, end, label=agency))
         doc.spans["agencies"] = filter_spans(spans)
         return doc
 

@@ -106,6 +106,8 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
         raise error("E014", path=path, reason="theme ids differ from taxonomy contract v1")
     if sorted(agency_ids) != sorted(AGENCY_IDS):
         raise error("E014", path=path, reason="agency ids differ from taxonomy contract v1")
+    for agency in agencies:
+        _check_patterns(path, agency)
     ordered = tuple(sorted(themes, key=lambda t: THEME_IDS.index(t["id"])))
     return Vocabulary(
         str(data.get("taxonomy_version", "1")),
@@ -113,3 +115,19 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
         ordered,
         agencies,
     )
+
+
+def _check_patterns(path: Path, agency: dict) -> None:
+    """Refuse an agency's token patterns that spaCy's Matcher would not accept, with E014."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    patterns = agency.get("patterns") or []
+    try:
+        if not isinstance(patterns, list):
+            raise TypeError("patterns must be a list of token patterns")
+        for pattern in patterns:
+            Matcher(Vocab(), validate=True).add(agency["id"], [pattern])
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        reason = f"agency {agency['id']}: a token pattern is not valid ({str(exc).strip()})"
+        raise error("E014", path=path, reason=" ".join(reason.split())) from None

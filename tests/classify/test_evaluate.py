@@ -1,4 +1,5 @@
-"""Scoring against gold files: theme F1 is tested through the model card; here, evidence."""
+"""Scoring against gold files: theme F1 is tested through the model card; here, evidence
+and agencies."""
 
 import json
 from pathlib import Path
@@ -62,3 +63,26 @@ def test_evaluate_reports_evidence_when_the_gold_file_quotes_it(tmp_path: Path) 
     report = json.loads(result.stdout)
     assert report["per_theme"]["not-shared"]["f1"] == 1.0, "the model should find this failure"
     assert report["evidence"] == {"checked": 1, "accuracy": 1.0, "accuracy_95ci": [1.0, 1.0]}
+
+
+def test_evaluate_reports_the_agencies_when_the_gold_file_lists_them(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {"text": FAILURE, "themes": ["not-shared"], "agencies": ["police", "school"]},
+        {"text": "The health visitor saw Child A.", "themes": [], "agencies": ["gp"]},
+        {"text": BACKGROUND, "themes": []},  # not annotated for agencies: left out
+    ]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = CliRunner().invoke(app, ["evaluate", str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    agencies = json.loads(result.stdout)["agencies"]
+    assert agencies["passages"] == 2
+    assert agencies["precision"] == round(2 / 3, 4) and agencies["recall"] == round(2 / 3, 4)
+    assert agencies["per_agency"]["health-visiting"]["precision"] == 0.0
+
+
+def test_an_unknown_agency_in_a_gold_file_is_an_error_with_its_line(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"text": FAILURE, "themes": [], "agencies": ["surgery"]}) + "\n")
+    with pytest.raises(ScrMinerError, match="line 1"):
+        read_gold(gold)

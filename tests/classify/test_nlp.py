@@ -57,3 +57,37 @@ def test_adult_mental_health_names_that_coroners_use() -> None:
 )
 def test_words_that_only_look_like_agencies(text: str) -> None:
     assert _agencies(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The discharge letter reached Castle Yard Surgery three days later.", ["gp"]),
+        ("It was filed at the Orchard Road Medical Practice.", ["gp"]),
+        ("The practice did not code the letter.", ["gp"]),
+        ("Ashgrove Homes held the tenancy.", ["housing"]),
+        (
+            "She moved from the refuge to temporary accommodation.",
+            ["domestic-abuse-service", "housing"],
+        ),
+    ],
+)
+def test_names_that_token_patterns_find(text: str, expected: list[str]) -> None:
+    assert _agencies(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The police should end the practice of downgrading referrals.",
+        "He had surgery on his foot in May.",
+        "Good Practice was the heading of the section.",
+    ],
+)
+def test_words_that_token_patterns_leave_alone(text: str) -> None:
+    assert "gp" not in _agencies(text)
+
+
+def test_a_pattern_span_keeps_the_name_without_its_article_or_context() -> None:
+    doc = make_nlp(str(models_dir() / "themes.yml"))("Nobody told the practice about it.")
+    assert [(s.text, s.label_) for s in doc.spans["agencies"]] == [("practice", "gp")]

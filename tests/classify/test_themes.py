@@ -43,3 +43,15 @@ def test_unparseable_themes_yml_is_one_readable_error(tmp_path: Path) -> None:
     with pytest.raises(ScrMinerError) as info:
         load_vocabulary(broken)
     assert info.value.code == "E014" and str(broken) in info.value.message
+
+
+def test_an_invalid_agency_token_pattern_is_one_readable_error(tmp_path: Path) -> None:
+    broken = tmp_path / "themes.yml"
+    text = (Path(__file__).resolve().parents[2] / "models" / "themes.yml").read_text()
+    assert "{ORTH: Homes}" in text
+    broken.write_text(text.replace("{ORTH: Homes}", "{ORTHO: Homes}"))
+    with pytest.raises(ScrMinerError) as info:
+        load_vocabulary(broken)
+    message = info.value.message
+    assert info.value.code == "E014" and str(broken) in message and "housing" in message
+    assert "\n" not in message
