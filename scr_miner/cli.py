@@ -48,7 +48,7 @@ AccurateOption = Annotated[
     typer.Option(
         "--accurate",
         help="Blend in the fine-tuned transformer: better labels (see the model card) at about"
-        " 35-40 passages/s instead of about 1,000 (benchmarks/classify.py, 2 cores).",
+        " 30-40 passages/s instead of about 1,000 (benchmarks/classify.py, 2 cores).",
     ),
 ]
 ManifestOption = Annotated[

@@ -378,7 +378,7 @@ def render_card(info: dict, results: dict, gold_path: Path, extra: str = "") -> 
         " set."
         " Evidence and agencies come from the fast model; pairs are found for the blended"
         " themes."
-        " 35–40 passages/s on 2 cores against the fast model's 946–1,090 on a quiet machine"
+        " 30–40 passages/s on 2 cores against the fast model's 925–1,090 on a quiet machine"
         " (benchmarks/classify.py).",
         "",
         "## Accuracy on the gold set (95% bootstrap intervals)",

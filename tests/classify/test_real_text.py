@@ -143,9 +143,9 @@ def test_real_text_pairs_floor() -> None:
 def test_real_text_agency_labels_name_real_records_and_agency_ids() -> None:
     path = ROOT / "benchmarks" / "real_text_agencies.jsonl"
     labels = read_real_labels(path)
-    themed = {(x["file"], x["id"]) for x in read_real_labels(LABELS)}
+    labelled = {(x["file"], x["id"]) for x in read_real_labels(LABELS)}
     assert len(labels) >= 300 and len({(x["file"], x["id"]) for x in labels}) == len(labels)
-    assert {(x["file"], x["id"]) for x in labels} <= themed
+    assert {(x["file"], x["id"]) for x in labels} <= labelled
     assert all(set(x["agencies"]) <= set(AGENCY_IDS) for x in labels)
     assert not any("text" in x for x in labels), "labels go by id; texts stay in ../shared"
 
