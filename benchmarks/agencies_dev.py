@@ -5,7 +5,8 @@ of the corpus reviews that train the models and for the fifteen gold reviews. Ch
 gazetteer (``models/themes.yml``, ``scr_miner/classify/nlp.py``) are chosen on the first set,
 here; the gold set is scored only by ``scr-miner evaluate`` and the model card.
 
-Prints precision, recall and F1 over (paragraph, agency), a row per agency, and with --show N
+Prints precision, recall and F1 over (paragraph, agency), a row per agency that the development
+paragraphs name (a find of any other still counts against precision overall), and with --show N
 the paragraphs behind N misses and N false finds of one agency, to read.
 
 Usage: python benchmarks/agencies_dev.py [--show N --agency ID]   (a few seconds)
@@ -14,7 +15,6 @@ Usage: python benchmarks/agencies_dev.py [--show N --agency ID]   (a few seconds
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,14 +25,13 @@ def development_records() -> list[dict]:
     import sys
 
     sys.path.insert(0, str(ROOT / "corpus" / "gold"))
+    from evidence import read_lines
     from split import GOLD_REVIEWS, labelled_files
 
     records = []
     for path in labelled_files():
-        if path.stem in GOLD_REVIEWS:
-            continue
-        lines = path.read_text(encoding="utf-8").splitlines()
-        records += [r for r in map(json.loads, lines) if "agencies" in r]
+        if path.stem not in GOLD_REVIEWS:
+            records += [r for r in read_lines(path) if "agencies" in r]
     return records
 
 
@@ -58,7 +57,11 @@ def main() -> None:
     """Print the gazetteer's scores on the development reviews."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=0, help="paragraphs to print per kind")
-    parser.add_argument("--agency", default="gp", help="the agency whose paragraphs to print")
+    from scr_miner.classify.themes import AGENCY_IDS
+
+    parser.add_argument(
+        "--agency", default="gp", choices=AGENCY_IDS, help="the agency whose paragraphs to print"
+    )
     args = parser.parse_args()
 
     from scr_miner.classify.agencies import agencies_in
@@ -78,6 +81,8 @@ def main() -> None:
     )
     print(f"{'agency':24s} {'support':>7s} {'P':>6s} {'R':>6s} {'F1':>6s}")
     for agency, s in result["per_agency"].items():
+        if not s["support"]:
+            continue  # no development paragraph names it: nothing to score
         print(
             f"{agency:24s} {s['support']:7d} {s['precision']:6.3f} {s['recall']:6.3f}"
             f" {s['f1']:6.3f}"

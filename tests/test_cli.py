@@ -43,8 +43,7 @@ def test_every_command_summary_is_one_line() -> None:
     """The command list shows each docstring's first paragraph with its line breaks, so a
     summary wrapped in the source comes out broken mid-sentence in ``scr-miner --help``."""
     wrapped = [
-        c.callback.__name__
-        for c in app.registered_commands
+        c.callback.__name__ for c in app.registered_commands
         if "\n" in (c.callback.__doc__ or "").strip().split("\n\n")[0]
     ]
     assert not wrapped, f"summaries wrapped over several lines: {wrapped}"

@@ -32,13 +32,9 @@ SCR_MINER = BIN / "scr-miner"
 # Tables written by classify and publish: compared row for row with an uninterrupted run.
 LABEL_TABLES = ("passages", "passage_themes", "passage_agencies", "agency_links")
 PUBLISH_TABLES = (*LABEL_TABLES, "recommendations", "passages_fts")
-ORDER = {
-    "passage_themes": "passage_id, theme_id",
-    "passage_agencies": "passage_id, agency_id",
-    "agency_links": "passage_id, from_agency, to_agency, theme_id",
-    "recommendations": "passage_id",
-    "passages_fts": "rowid",
-}
+ORDER = {"passage_themes": "passage_id, theme_id", "passage_agencies": "passage_id, agency_id",
+         "agency_links": "passage_id, from_agency, to_agency, theme_id",
+         "recommendations": "passage_id", "passages_fts": "rowid"}
 
 pytestmark = pytest.mark.slow
 
@@ -46,19 +42,14 @@ pytestmark = pytest.mark.slow
 # ---------------------------------------------------------------- helpers
 def start(*args: str) -> subprocess.Popen[bytes]:
     """Start the real ``scr-miner`` in a session of its own (so the kill reaches it all)."""
-    return subprocess.Popen(
-        [str(SCR_MINER), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    return subprocess.Popen([str(SCR_MINER), *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
 
 
 def run_ok(*args: str, timeout: float = 300) -> None:
     """Run ``scr-miner`` to completion and insist on exit status 0."""
-    result = subprocess.run(
-        [str(SCR_MINER), *args], capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run([str(SCR_MINER), *args], capture_output=True, text=True,
+                            timeout=timeout)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -71,15 +62,13 @@ def count(db: Path, sql: str) -> int:
         return -1
 
 
-def kill_when(
-    process: subprocess.Popen[bytes], ready: Callable[[], bool], limit: float = 240
-) -> None:
+def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool],
+              limit: float = 240) -> None:
     """SIGKILL the process group as soon as ``ready()``; fail if the run ends first."""
     deadline = time.monotonic() + limit
     while not ready():
         assert process.poll() is None, "the run ended before it could be killed: " + (
-            process.stderr.read().decode()[-1000:] if process.stderr else ""
-        )
+            process.stderr.read().decode()[-1000:] if process.stderr else "")
         assert time.monotonic() < deadline, "the run never reached the kill point"
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGKILL)
@@ -90,19 +79,15 @@ def kill_when(
 def rows(db: Path, tables: tuple[str, ...]) -> dict[str, list[tuple]]:
     """Every row of ``tables``, in a stable order."""
     with sqlite3.connect(db) as conn:
-        return {
-            t: conn.execute(f"select * from [{t}] order by {ORDER.get(t, 'id')}").fetchall()
-            for t in tables
-        }
+        return {t: conn.execute(f"select * from [{t}] order by {ORDER.get(t, 'id')}").fetchall()
+                for t in tables}
 
 
 def embeddings(db: Path) -> dict[str, np.ndarray]:
     """Passage id -> stored vector."""
     with sqlite3.connect(db) as conn:
-        return {
-            pid: np.frombuffer(blob, dtype=np.float32)
-            for pid, blob in conn.execute("select passage_id, vector from passage_embeddings")
-        }
+        return {pid: np.frombuffer(blob, dtype=np.float32) for pid, blob in
+                conn.execute("select passage_id, vector from passage_embeddings")}
 
 
 def assert_same_embeddings(ours: Path, clean: Path) -> None:
@@ -118,14 +103,10 @@ def assert_sound(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert conn.execute("pragma foreign_key_check").fetchall() == []
-        for table, key in (
-            ("passages", "id"),
-            ("passage_embeddings", "passage_id"),
-            ("passage_themes", "passage_id || '/' || theme_id"),
-        ):
+        for table, key in (("passages", "id"), ("passage_embeddings", "passage_id"),
+                           ("passage_themes", "passage_id || '/' || theme_id")):
             total, distinct = conn.execute(
-                f"select count(*), count(distinct {key}) from {table}"
-            ).fetchone()
+                f"select count(*), count(distinct {key}) from {table}").fetchone()
             assert total == distinct, table
 
 
@@ -161,7 +142,8 @@ def unembedded(sample_db: Path, tmp_path: Path) -> Path:
 
 
 # ---------------------------------------------------------------- SIGKILL, then rerun
-def test_classify_killed_then_rerun_equals_clean_run(ingested_corpus: Path, tmp_path: Path) -> None:
+def test_classify_killed_then_rerun_equals_clean_run(ingested_corpus: Path,
+                                                     tmp_path: Path) -> None:
     clean = copy(ingested_corpus, tmp_path / "clean.db")
     run_ok("classify", "--db", str(clean))
     crashed = copy(ingested_corpus, tmp_path / "crashed.db")
@@ -220,10 +202,7 @@ def serve(site: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "datasette"), "serve", "-i", str(site), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/{site.stem}/reviews.json?_shape=array&_col=id&_size=max"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -297,7 +276,7 @@ def damaged_copy(source: Path, target: Path) -> Path:
     mostly passages): it opens, then fails mid-read."""
     data = bytearray(source.read_bytes())
     middle = len(data) // 2
-    data[middle : middle + 16384] = b"\xff" * 16384
+    data[middle:middle + 16384] = b"\xff" * 16384
     target.write_bytes(bytes(data))
     return target
 
@@ -307,9 +286,8 @@ def test_damaged_database_is_refused_in_one_line(
     ingested_corpus: Path, tmp_path: Path, command: str
 ) -> None:
     db = damaged_copy(ingested_corpus, tmp_path / "damaged.db")
-    result = subprocess.run(
-        [str(SCR_MINER), command, "--db", str(db)], capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([str(SCR_MINER), command, "--db", str(db)], capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "error[E051]" in result.stderr and "malformed" in result.stderr
@@ -319,15 +297,15 @@ def test_damaged_database_is_refused_in_one_line(
 def test_truncated_database_is_refused(sample_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "truncated.db"
     db.write_bytes(sample_db.read_bytes()[:60000])
-    result = subprocess.run(
-        [str(SCR_MINER), "classify", "--db", str(db)], capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([str(SCR_MINER), "classify", "--db", str(db)], capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "error[E002]" in result.stderr or "error[E051]" in result.stderr
 
 
-def test_publish_never_replaces_a_foreign_file_with_the_site(db_copy: Path, tmp_path: Path) -> None:
+def test_publish_never_replaces_a_foreign_file_with_the_site(db_copy: Path,
+                                                            tmp_path: Path) -> None:
     db = db_copy
     foreign = tmp_path / "accounts.db"
     with sqlite3.connect(foreign) as conn:
@@ -336,10 +314,7 @@ def test_publish_never_replaces_a_foreign_file_with_the_site(db_copy: Path, tmp_
     before = sha256(foreign)
     result = subprocess.run(
         [str(SCR_MINER), "publish", "--db", str(db), "--site", str(foreign)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+        capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "refusing to replace" in result.stderr
     assert sha256(foreign) == before
 
@@ -347,17 +322,6 @@ def test_publish_never_replaces_a_foreign_file_with_the_site(db_copy: Path, tmp_
 def test_site_must_be_another_file(db_copy: Path) -> None:
     db = db_copy
     result = subprocess.run(
-        [
-            str(SCR_MINER),
-            "run",
-            str(CORPUS / "pdfs" / "sar-2017-kelderby-mr-h.pdf"),
-            "--db",
-            str(db),
-            "--site",
-            str(db),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+        [str(SCR_MINER), "run", str(CORPUS / "pdfs" / "sar-2017-kelderby-mr-h.pdf"),
+         "--db", str(db), "--site", str(db)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "error[E050]" in result.stderr

@@ -41,9 +41,12 @@ def checked_answers(answers: Path, ids: list[str]) -> dict[str, list[str]]:
     """{paragraph id: agency ids} from an answers file that covers exactly ``ids``."""
     from scr_miner.classify.themes import AGENCY_IDS
 
-    found = {row["id"]: row["agencies"] for row in read_lines(answers)}
-    if sorted(found) != sorted(ids):
+    rows = read_lines(answers)
+    if sorted(row.get("id") for row in rows) != sorted(ids):
         raise SystemExit(f"{answers.name}: must answer every paragraph of its review, once")
+    if not all(isinstance(row.get("agencies"), list) for row in rows):
+        raise SystemExit(f"{answers.name}: every line needs an agencies list")
+    found = {row["id"]: row["agencies"] for row in rows}
     unknown = {a for agencies in found.values() for a in agencies} - set(AGENCY_IDS)
     if unknown:
         raise SystemExit(f"{answers.name}: unknown agency ids {sorted(unknown)}")

@@ -16,8 +16,9 @@ SEED = 7
 
 
 def read_gold(path: Path, code: str = "E030") -> list[dict]:
-    """Read and validate labelled JSONL (gold or training): text, theme ids and agency pairs per
-    the taxonomy. A bad line raises ``code`` with its line number."""
+    """Read and validate labelled JSONL (gold or training): text, theme ids, agency pairs and
+    (where given) the agencies named, per the taxonomy. A bad line raises ``code`` with its line
+    number."""
     if not path.exists():
         raise error("E001", path=path)
     records = []
@@ -29,8 +30,13 @@ def read_gold(path: Path, code: str = "E030") -> list[dict]:
             text, themes, pairs = record["text"], record["themes"], record.get("pairs", [])
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise error(code, path=path, line=number, reason=str(exc)) from None
-        if not isinstance(text, str) or not isinstance(themes, list):
-            raise error(code, path=path, line=number, reason="text must be str, themes a list")
+        if not (
+            isinstance(text, str)
+            and isinstance(themes, list)
+            and isinstance(record.get("agencies", []), list)
+        ):
+            reason = "text must be str, themes and agencies lists"
+            raise error(code, path=path, line=number, reason=reason)
         bad = [t for t in themes if t not in THEME_IDS]
         bad += [p.get(k) for p in pairs for k in ("from", "to") if p.get(k) not in AGENCY_IDS]
         bad += [p.get("theme") for p in pairs if p.get("theme") not in THEME_IDS]
@@ -136,7 +142,7 @@ def _f1(tp: float, fp: float, fn: float) -> float:
 
 
 def point_scores(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    """Micro and macro F1 (macro over themes present in the gold set)."""
+    """Micro and macro F1 (macro over the labels, themes or agencies, present in the gold set)."""
     tp, fp, fn = _counts(gold, pred)
     present = gold.sum(axis=0) > 0
     per = [_f1(tp[j], fp[j], fn[j]) for j in range(gold.shape[1]) if present[j]]

@@ -10,8 +10,9 @@ Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import dropwhile
+from itertools import takewhile
 from pathlib import Path
 
 import spacy
@@ -127,10 +128,30 @@ def plural(name: str) -> str | None:
 
 
 # A token pattern may start with the article that makes a word a name ("the practice", unlike
-# "good practice"), and end with words that must not follow it ({"LOWER": "of", "OP": "!"}:
-# not "the practice of"); the span keeps only the name, so roles read the words around it as
-# they do for a listed name.
+# "good practice"; the span leaves the article out), and begin or end with words that must not
+# stand next to the name ({"LOWER": "of", "OP": "!"}: not "the practice of"). spaCy's "!"
+# takes up a token, so such a pattern could not match at the edge of a passage; a second form
+# without those words is accepted there only. Spans keep only the name, so roles read the words
+# around it as they do for a listed name.
 LEADING_WORDS = frozenset({"the", "its", "their", "his", "her"})
+
+
+@dataclass(frozen=True)
+class PatternForm:
+    """How to read one registered form of a token pattern's matches."""
+
+    agency: str
+    before: int  # context words matched before the name, left out of the span
+    after: int  # context words matched after it
+    at_start: bool  # the form without its leading context: valid only at the passage's start
+    at_end: bool  # the form without its trailing context: valid only at the passage's end
+
+
+def context_words(pattern: list[dict]) -> tuple[int, int]:
+    """How many "!" (must-not-be-there) words a pattern has at its start and at its end."""
+    before = sum(1 for _ in takewhile(lambda t: t.get("OP") == "!", pattern))
+    after = sum(1 for _ in takewhile(lambda t: t.get("OP") == "!", pattern[::-1]))
+    return before, after
 
 
 class AgencyMatcher:
@@ -139,8 +160,7 @@ class AgencyMatcher:
     def __init__(self, nlp: Language, vocabulary: Vocabulary) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns = Matcher(nlp.vocab)
-        # Pattern key -> (agency id, words after the name that only check the context).
-        self.pattern_keys: dict[int, tuple[str, int]] = {}
+        self.forms: dict[int, PatternForm] = {}
         for agency in vocabulary.agencies:
             names = set(agency["names"]) | {agency["label"].lower()}
             # Reviews print "children’s services" with a typographic apostrophe as often as
@@ -152,24 +172,37 @@ class AgencyMatcher:
             for number, pattern in enumerate(agency.get("patterns") or []):
                 self._add_pattern(nlp, f"{agency['id']}/{number}", agency["id"], pattern)
 
-    def _add_pattern(self, nlp: Language, key: str, agency: str, pattern: list) -> None:
-        # load_vocabulary has checked the pattern, so spaCy accepts it.
-        self.patterns.add(key, [pattern])
-        trailing = len(pattern) - len(list(dropwhile(lambda t: t.get("OP") == "!", pattern[::-1])))
-        self.pattern_keys[nlp.vocab.strings[key]] = (agency, trailing)
+    def _add_pattern(self, nlp: Language, key: str, agency: str, pattern: list[dict]) -> None:
+        # load_vocabulary has checked the pattern, so spaCy accepts every form of it.
+        before, after = context_words(pattern)
+        for at_start in (False, True) if before else (False,):
+            for at_end in (False, True) if after else (False,):
+                form = pattern[before if at_start else 0 : len(pattern) - after if at_end else None]
+                name = f"{key}/{int(at_start)}{int(at_end)}"
+                self.patterns.add(name, [form])
+                self.forms[nlp.vocab.strings[name]] = PatternForm(
+                    agency, 0 if at_start else before, 0 if at_end else after, at_start, at_end
+                )
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [
+        named = [
             Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)
         ]
+        taken = {i for span in named for i in range(span.start, span.end)}
+        found = []
         # An empty Matcher warns on every call; themes.yml may define no patterns at all.
         for key, start, end in self.patterns(doc) if len(self.patterns) else ():
-            agency, trailing = self.pattern_keys[key]
-            end -= trailing
+            form = self.forms[key]
+            if (form.at_start and start != 0) or (form.at_end and end != len(doc)):
+                continue
+            start, end = start + form.before, end - form.after
             while start < end - 1 and doc[start].lower_ in LEADING_WORDS:
                 start += 1
-            spans.append(Span(doc, start, end, label=agency))
-        doc.spans["agencies"] = filter_spans(spans)
+            # A listed name wins over a pattern it overlaps ("Riverside Care Homes" is a care
+            # home, not a housing association called "... Homes").
+            if not taken & set(range(start, end)):
+                found.append(Span(doc, start, end, label=form.agency))
+        doc.spans["agencies"] = filter_spans(named + found)
         return doc
 
 

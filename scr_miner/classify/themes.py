@@ -118,7 +118,8 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
 
 
 def _check_patterns(path: Path, agency: dict) -> None:
-    """Refuse an agency's token patterns that spaCy's Matcher would not accept, with E014."""
+    """Refuse an agency's token patterns that spaCy's Matcher would not accept, or whose
+    must-not-be-there ("!") words stand anywhere but at the start or end, with E014."""
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
@@ -128,6 +129,13 @@ def _check_patterns(path: Path, agency: dict) -> None:
             raise TypeError("patterns must be a list of token patterns")
         for pattern in patterns:
             Matcher(Vocab(), validate=True).add(agency["id"], [pattern])
+            core = [t for t in pattern if isinstance(t, dict)]
+            while core and core[0].get("OP") == "!":
+                core.pop(0)
+            while core and core[-1].get("OP") == "!":
+                core.pop()
+            if not core or any(t.get("OP") == "!" for t in core):
+                raise ValueError("'!' words may only start or end a pattern, around a name")
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         reason = f"agency {agency['id']}: a token pattern is not valid ({str(exc).strip()})"
         raise error("E014", path=path, reason=" ".join(reason.split())) from None

@@ -81,8 +81,11 @@ def test_evaluate_reports_the_agencies_when_the_gold_file_lists_them(tmp_path: P
     assert agencies["per_agency"]["health-visiting"]["precision"] == 0.0
 
 
-def test_an_unknown_agency_in_a_gold_file_is_an_error_with_its_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("agencies", [["surgery"], None, "gp"])
+def test_a_bad_agencies_field_in_a_gold_file_is_an_error_with_its_line(
+    tmp_path: Path, agencies: object
+) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"text": FAILURE, "themes": [], "agencies": ["surgery"]}) + "\n")
+    gold.write_text(json.dumps({"text": FAILURE, "themes": [], "agencies": agencies}) + "\n")
     with pytest.raises(ScrMinerError, match="line 1"):
         read_gold(gold)

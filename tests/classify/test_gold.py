@@ -156,3 +156,7 @@ def test_agency_answers_must_cover_every_paragraph_with_known_ids(tmp_path: Path
     answers.write_text(json.dumps({"id": "r:001", "agencies": ["surgery"]}) + "\n")
     with pytest.raises(SystemExit, match="unknown agency ids"):
         agencies.checked_answers(answers, ["r:001"])
+    twice = [{"id": "r:001", "agencies": []}, {"id": "r:001", "agencies": ["gp"]}]
+    answers.write_text("".join(json.dumps(row) + "\n" for row in twice))
+    with pytest.raises(SystemExit, match="once"):
+        agencies.checked_answers(answers, ["r:001"])

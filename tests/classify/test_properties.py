@@ -30,12 +30,8 @@ def test_any_unicode_gets_a_well_formed_label(texts: list[str]) -> None:
 
 def test_megabyte_line_and_empty_text_stream_through() -> None:
     big = "The GP was not told that the family had moved. " * 22_000  # about a megabyte
-    source = io.StringIO(
-        json.dumps({"id": "big", "text": big})
-        + "\n"
-        + json.dumps({"id": "empty", "text": ""})
-        + "\n"
-    )
+    source = io.StringIO(json.dumps({"id": "big", "text": big}) + "\n"
+                         + json.dumps({"id": "empty", "text": ""}) + "\n")
     sink = io.StringIO()
     assert classify_stream(default_model(), source, sink) == 2
     rows = [json.loads(line) for line in sink.getvalue().splitlines()]

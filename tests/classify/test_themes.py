@@ -55,3 +55,20 @@ def test_an_invalid_agency_token_pattern_is_one_readable_error(tmp_path: Path) -
     message = info.value.message
     assert info.value.code == "E014" and str(broken) in message and "housing" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ['[{LOWER: of, OP: "!"}]', '[{LOWER: the}, {LOWER: of, OP: "!"}, {LOWER: practice}]'],
+)
+def test_a_pattern_of_context_words_only_or_with_them_inside_is_refused(
+    tmp_path: Path, pattern: str
+) -> None:
+    broken = tmp_path / "themes.yml"
+    text = (Path(__file__).resolve().parents[2] / "models" / "themes.yml").read_text()
+    housing = '[[{IS_TITLE: true, OP: "{0,2}"}'
+    assert housing in text
+    broken.write_text(text.replace(housing, f"[{pattern}, " + housing[1:]))
+    with pytest.raises(ScrMinerError) as info:
+        load_vocabulary(broken)
+    assert info.value.code == "E014" and "'!' words" in info.value.message

@@ -67,18 +67,11 @@ def test_the_sentences_nobody_quoted_become_passages_with_no_theme() -> None:
         "kind": "annotated-review",
         "source": "scr-2015-example:004",
         # The sentencizer keeps "4.2" and the trailing clause: containment still matches.
-        "evidence": [
-            {"theme": "not-shared", "sentence": TOLD},
-            {"theme": "not-acted-on", "sentence": UNREAD[:-1]},
-        ],
+        "evidence": [{"theme": "not-shared", "sentence": TOLD},
+                     {"theme": "not-acted-on", "sentence": UNREAD[:-1]}],
     }
-    plain = {
-        "text": f"{filler} Short one.",
-        "themes": [],
-        "kind": "annotated-review",
-        "source": "scr-2015-example:005",
-        "evidence": [],
-    }
+    plain = {"text": f"{filler} Short one.", "themes": [], "kind": "annotated-review",
+             "source": "scr-2015-example:005", "evidence": []}
     lonely = {"text": filler, "themes": [], "kind": "annotated-review", "source": "x:1"}
     written = {"text": f"{TOLD} {filler}", "themes": ["not-shared"], "kind": "failure"}
     found = unquoted_sentences([themed, plain, lonely, written], make_nlp())
@@ -93,14 +86,10 @@ def test_the_unquoted_sentences_file_is_what_split_py_makes_of_the_training_para
     """models/training/unquoted-sentences.jsonl is derived data: it must be remade (by
     corpus/gold/split.py) whenever the annotated paragraphs change."""
     training = models_dir() / "training"
-    paragraphs = [
-        json.loads(line)
-        for line in (training / "corpus-annotated.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    saved = [
-        json.loads(line)
-        for line in (training / "unquoted-sentences.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    paragraphs = [json.loads(line) for line in
+                  (training / "corpus-annotated.jsonl").read_text(encoding="utf-8").splitlines()]
+    saved = [json.loads(line) for line in
+             (training / "unquoted-sentences.jsonl").read_text(encoding="utf-8").splitlines()]
     derived = {(s["text"], s["source"]) for s in unquoted_sentences(paragraphs, make_nlp())}
     assert {(s["text"], s["source"]) for s in saved} <= derived
     assert len(saved) > 0.99 * len(derived)  # only the gold near-duplicates are dropped

@@ -59,7 +59,8 @@ def test_a_passage_is_mixed_with_its_best_sentence(accurate) -> None:  # noqa: A
     whole = transformer.probabilities(texts)
     per_sentence = transformer.probabilities(sentences)
     best = per_sentence.max(axis=0)
-    assert np.allclose(mixed[0], (1 - SENTENCE_SHARE) * whole[0] + SENTENCE_SHARE * best, atol=1e-6)
+    assert np.allclose(mixed[0], (1 - SENTENCE_SHARE) * whole[0] + SENTENCE_SHARE * best,
+                       atol=1e-6)
     assert np.allclose(mixed[1], whole[1], atol=1e-6)  # one sentence: its own best sentence
     # The theme stated in one sentence of five comes from that sentence, and is assigned.
     not_shared = THEME_IDS.index("not-shared")

@@ -37,7 +37,8 @@ def load_build() -> ModuleType:
 def filler(seed: int, n_words: int = 70) -> str:
     """Deterministic filler prose of about n_words words."""
     words = PROSE.split()
-    words = list(itertools.islice(itertools.cycle(words[seed % 7 :] + words[: seed % 7]), n_words))
+    words = list(itertools.islice(itertools.cycle(words[seed % 7:] + words[: seed % 7]),
+                                  n_words))
     return " ".join(words).capitalize() + "."
 
 

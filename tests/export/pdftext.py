@@ -18,11 +18,8 @@ def letters(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Normalised words of three letters or more."""
-    return [
-        w
-        for w in re.findall(r"[0-9a-z]+", unicodedata.normalize("NFKC", text).lower())
-        if len(w) >= 3
-    ]
+    return [w for w in re.findall(r"[0-9a-z]+", unicodedata.normalize("NFKC", text).lower())
+            if len(w) >= 3]
 
 
 def pdf_page_texts(pdf: Path, first: int = 1, last: int | None = None) -> list[str]:
@@ -66,3 +63,4 @@ def text_on_pages(text: str, pdf: Path, first: int, last: int) -> bool:
     on_page = set(words(" ".join(pages)))
     wanted = words(text)
     return bool(wanted) and sum(w in on_page for w in wanted) / len(wanted) >= 0.95
+

@@ -35,20 +35,9 @@ THEMES_IN_SAMPLE = ("not-shared", "transfer-gap", "consent-confidentiality", "no
 
 def excerpt(pid: str, review: str, score: float, board: str = "", text: str = "") -> Excerpt:
     """A synthetic candidate for the pure selection tests."""
-    return Excerpt(
-        pid,
-        score,
-        text or f"Passage {pid} says the school did not tell the GP.",
-        review,
-        f"Review {review}",
-        "SCR",
-        board or f"Board of {review}",
-        2020,
-        3,
-        3,
-        "1.1",
-        f"{review}.pdf",
-    )
+    return Excerpt(pid, score, text or f"Passage {pid} says the school did not tell the GP.",
+                   review, f"Review {review}", "SCR", board or f"Board of {review}", 2020, 3, 3,
+                   "1.1", f"{review}.pdf")
 
 
 def unit(*values: float) -> np.ndarray:
@@ -59,12 +48,8 @@ def unit(*values: float) -> np.ndarray:
 
 # ---------------------------------------------------------------- choosing (pure)
 def test_every_review_gets_its_best_before_any_gets_a_second() -> None:
-    pool = [
-        excerpt("a1", "A", 0.99),
-        excerpt("a2", "A", 0.98),
-        excerpt("b1", "B", 0.60),
-        excerpt("c1", "C", 0.55),
-    ]
+    pool = [excerpt("a1", "A", 0.99), excerpt("a2", "A", 0.98), excerpt("b1", "B", 0.60),
+            excerpt("c1", "C", 0.55)]
     chosen = choose_excerpts(pool, {}, limit=4, per_review=2)
     assert [e.passage_id for e in chosen] == ["a1", "b1", "c1", "a2"]
 
@@ -76,11 +61,8 @@ def test_per_review_cap_holds_even_when_the_pool_runs_dry() -> None:
 
 
 def test_unused_boards_go_before_a_second_review_of_the_same_board() -> None:
-    pool = [
-        excerpt("a1", "A", 0.9, board="North"),
-        excerpt("b1", "B", 0.8, board="North"),
-        excerpt("c1", "C", 0.7, board="South"),
-    ]
+    pool = [excerpt("a1", "A", 0.9, board="North"), excerpt("b1", "B", 0.8, board="North"),
+            excerpt("c1", "C", 0.7, board="South")]
     chosen = choose_excerpts(pool, {}, limit=3)
     assert [e.passage_id for e in chosen] == ["a1", "c1", "b1"]
 
@@ -108,10 +90,8 @@ def test_fragments_are_not_teachable_and_cut_off_passages_come_last() -> None:
     assert is_teachable("5.6 The nursery did not tell the health visitor about any injury at all.")
     assert is_complete("It was “a lovely mum”.") and is_complete("(a) the GP;")
     assert not is_complete("He did not tell the health visitor about the")
-    pool = [
-        excerpt("a1", "A", 0.95, text="The GP did not tell the health visitor about the"),
-        excerpt("b1", "B", 0.50),
-    ]
+    pool = [excerpt("a1", "A", 0.95, text="The GP did not tell the health visitor about the"),
+            excerpt("b1", "B", 0.50)]
     assert [e.passage_id for e in choose_excerpts(pool, {}, limit=2)] == ["b1", "a1"]
 
 
@@ -126,9 +106,8 @@ def jsonl_records(db_path: Path, theme: str, limit: int = 8) -> tuple[dict, list
 
 
 @pytest.mark.parametrize("theme", THEMES_IN_SAMPLE)
-def test_every_citation_resolves_to_the_page_that_prints_the_excerpt(
-    sample_db: Path, theme: str
-) -> None:
+def test_every_citation_resolves_to_the_page_that_prints_the_excerpt(sample_db: Path,
+                                                                      theme: str) -> None:
     _, excerpts = jsonl_records(sample_db, theme)
     assert excerpts, f"the sample corpus should have {theme} passages"
     for e in excerpts:
@@ -137,8 +116,7 @@ def test_every_citation_resolves_to_the_page_that_prints_the_excerpt(
         assert page == e["page_start"]
         assert e["pdf_link"] == f"pdfs/{Path(e['file']).name}#page={page}"
         assert text_on_pages(e["text"], pdf, e["page_start"], e["page_end"]), (
-            f"{e['passage_id']} not found on {e['pdf_link']}"
-        )
+            f"{e['passage_id']} not found on {e['pdf_link']}")
 
 
 def test_the_page_checker_itself_rejects_a_wrong_page(sample_db: Path) -> None:
@@ -161,21 +139,14 @@ def test_excerpt_records_carry_full_citation_and_agencies(sample_db: Path) -> No
     assert header["excerpts"] == len(excerpts)
     for rank, e in enumerate(excerpts, 1):
         assert e["rank"] == rank
-        review = db.execute(
-            "select title, board, year from reviews where id = ?", [e["review_id"]]
-        ).fetchone()
+        review = db.execute("select title, board, year from reviews where id = ?",
+                            [e["review_id"]]).fetchone()
         assert (e["review_title"], e["board"], e["year"]) == review
-        stored = {
-            r[0]
-            for r in db.execute(
-                "select agency_id from passage_agencies where passage_id = ?", [e["passage_id"]]
-            )
-        }
+        stored = {r[0] for r in db.execute(
+            "select agency_id from passage_agencies where passage_id = ?", [e["passage_id"]])}
         assert set(e["agencies"]) == stored
-        assert db.execute(
-            "select 1 from passage_themes where passage_id = ? and theme_id = ?",
-            [e["passage_id"], "not-shared"],
-        ).fetchone()
+        assert db.execute("select 1 from passage_themes where passage_id = ? and theme_id = ?",
+                          [e["passage_id"], "not-shared"]).fetchone()
         assert e["citation"].startswith(f"{review[0]}, {review[1]}, {review[2]}, p")
         if e["paragraph_number"]:
             assert e["citation"].endswith(f"para. {e['paragraph_number']}")
@@ -191,7 +162,7 @@ def test_pack_is_diverse_capped_and_free_of_near_duplicates(sample_db: Path) -> 
     vectors = stored_vectors(db, [e.passage_id for e in chosen])
     assert len(vectors) == len(chosen)
     for i, a in enumerate(chosen):
-        for b in chosen[i + 1 :]:
+        for b in chosen[i + 1:]:
             assert float(vectors[a.passage_id] @ vectors[b.passage_id]) < DUPLICATE_COSINE
 
 
@@ -263,30 +234,16 @@ def test_markdown_pack_has_definition_stamp_and_links(sample_db: Path) -> None:
         assert e["citation"] in text
 
 
-def test_cli_export_writes_the_file_and_refuses_bad_input(sample_db: Path, tmp_path: Path) -> None:
+def test_cli_export_writes_the_file_and_refuses_bad_input(sample_db: Path,
+                                                          tmp_path: Path) -> None:
     target = tmp_path / "pack.html"
     runner = CliRunner()
-    ok = runner.invoke(
-        app,
-        [
-            "export",
-            "--db",
-            str(sample_db),
-            "--theme",
-            "not-shared",
-            "--format",
-            "html",
-            "--limit",
-            "3",
-            "-o",
-            str(target),
-        ],
-    )
+    ok = runner.invoke(app, ["export", "--db", str(sample_db), "--theme", "not-shared",
+                             "--format", "html", "--limit", "3", "-o", str(target)])
     assert ok.exit_code == 0, ok.output
     assert target.read_text(encoding="utf-8").count('<section class="excerpt"') == 3
-    bad_format = runner.invoke(
-        app, ["export", "--db", str(sample_db), "--theme", "not-shared", "--format", "docx"]
-    )
+    bad_format = runner.invoke(app, ["export", "--db", str(sample_db), "--theme", "not-shared",
+                                     "--format", "docx"])
     assert bad_format.exit_code == 2 and "E021" in bad_format.output
     bad_theme = runner.invoke(app, ["export", "--db", str(sample_db), "--theme", "gossip"])
     assert bad_theme.exit_code == 2 and "E004" in bad_theme.output
@@ -294,9 +251,8 @@ def test_cli_export_writes_the_file_and_refuses_bad_input(sample_db: Path, tmp_p
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_html_pack_prints_to_a4_pages_without_splitting_an_excerpt(
-    sample_db: Path, tmp_path: Path
-) -> None:
+def test_html_pack_prints_to_a4_pages_without_splitting_an_excerpt(sample_db: Path,
+                                                                   tmp_path: Path) -> None:
     """Print the pack with headless Chromium; every page is A4 and each excerpt sits whole on
     one page (its opening and its last words on the same page)."""
     import shutil
@@ -313,20 +269,9 @@ def test_html_pack_prints_to_a4_pages_without_splitting_an_excerpt(
     page = tmp_path / "pack.html"
     page.write_text(render_pack(db, "not-shared", "html", 12), encoding="utf-8")
     printed = tmp_path / "pack.pdf"
-    subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={printed}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={printed}", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
     doc = pdfium.PdfDocument(str(printed))
     sizes = {tuple(round(v / 72 * 25.4) for v in doc[i].get_size()) for i in range(len(doc))}
     texts = [letters(doc[i].get_textpage().get_text_range()) for i in range(len(doc))]

@@ -42,8 +42,7 @@ def test_phrase_and_term_queries_are_safe_fts5() -> None:
     assert fts_query('the "duty line" - said; OR NOT') == '"duty" OR "line" OR "said"'
     assert phrase_query("go over her head") == '"go over her head"'
     assert phrase_query('what did the "duty line" and “lovely mum” say') == (
-        '"duty line" OR "lovely mum"'
-    )
+        '"duty line" OR "lovely mum"')
     assert phrase_query("consent") == ""  # one word is not a phrase
 
 
@@ -77,11 +76,8 @@ def test_paraphrase_hit_is_in_the_top_five_though_words_alone_miss_it(sample_db:
 def test_hits_carry_citation_details(sample_db: Path) -> None:
     db = open_db(sample_db, must_exist=True)
     for hit in hybrid(db, "consent to share information", Filters(), limit=5):
-        row = db.execute(
-            "select r.title, r.board, p.page_start from passages p join reviews r "
-            "on r.id = p.review_id where p.id = ?",
-            [hit.passage_id],
-        ).fetchone()
+        row = db.execute("select r.title, r.board, p.page_start from passages p join reviews r "
+                         "on r.id = p.review_id where p.id = ?", [hit.passage_id]).fetchone()
         assert (hit.title, hit.board, hit.page) == row
         assert hit.pdf_link.endswith(f"#page={hit.page}")
 
@@ -107,9 +103,8 @@ def test_unpublished_reviews_are_not_searched(db_copy: Path) -> None:
 
 def test_cli_search_json_and_table(sample_db: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(
-        app, ["search", PHRASE, "--db", str(sample_db), "--limit", "3", "--json"]
-    )
+    result = runner.invoke(app, ["search", PHRASE, "--db", str(sample_db), "--limit", "3",
+                                 "--json"])
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
     assert len(hits) == 3
@@ -122,12 +117,8 @@ def test_cli_search_json_and_table(sample_db: Path) -> None:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(list('ab -&.:*"()^') + ["AND", "OR", "NOT", "NEAR", " "]), max_size=20
-    ).map("".join)
-    | st.text(max_size=40)
-)
+@given(st.lists(st.sampled_from(list('ab -&.:*"()^') + ["AND", "OR", "NOT", "NEAR", " "]),
+                max_size=20).map("".join) | st.text(max_size=40))
 def test_any_user_query_is_valid_fts5(query: str) -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute("create virtual table t using fts5(text)")
@@ -140,3 +131,4 @@ def test_fts5_syntax_is_kept_and_the_rest_quoted() -> None:
     assert safe_fts5("self-harm A&E visit*") == '"self-harm" "A&E" visit*'
     assert safe_fts5("(GP OR school) AND consent") == "( GP OR school ) AND consent"
     assert safe_fts5("GP NOT") == 'GP "NOT"'
+

@@ -41,7 +41,8 @@ def bomb_pdf(path: Path, inflated_mb: int = 200) -> None:
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+        + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -52,9 +53,7 @@ def bomb_pdf(path: Path, inflated_mb: int = 200) -> None:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
+        len(objects) + 1, xref)
     path.write_bytes(bytes(out))
 
 
@@ -74,9 +73,8 @@ def bad_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bomb_pdf(folder / "bomb.pdf")
     (folder / "-leading dash ünïcødé [x].pdf").write_bytes(b"not a pdf at all")
     shutil.copy(GOOD, folder / "-good with dash.pdf")
-    shutil.copy(
-        GOOD.with_name("pfd-2019-northmoor-kai-ellison.pdf"), folder / "gööd ünïcode name.pdf"
-    )
+    shutil.copy(GOOD.with_name("pfd-2019-northmoor-kai-ellison.pdf"),
+                folder / "gööd ünïcode name.pdf")
     return folder
 
 
@@ -95,20 +93,13 @@ EXPECTED_CODES = {
 def run_ingest(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """Run the real ``scr-miner ingest`` command."""
     env = {**os.environ, "COLUMNS": "80", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [str(SCR_MINER), "ingest", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
+    return subprocess.run([str(SCR_MINER), "ingest", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, check=False)
 
 
 @pytest.mark.slow
-def test_bad_files_fail_one_line_each_and_the_batch_goes_on(
-    bad_folder: Path, tmp_path: Path
-) -> None:
+def test_bad_files_fail_one_line_each_and_the_batch_goes_on(bad_folder: Path,
+                                                             tmp_path: Path) -> None:
     """Exit status 1, one line per failed file, rows in ingest_errors, good files stored."""
     db = tmp_path / "bad.db"
     result = run_ingest(str(bad_folder), "--db", str(db), "--jobs", "2", "--max-pages", "1000")
@@ -125,23 +116,15 @@ def test_bad_files_fail_one_line_each_and_the_batch_goes_on(
         reviews = {r[0] for r in conn.execute("select file from reviews")}
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert errors == {str(bad_folder / n): c for n, c in EXPECTED_CODES.items()}
-    assert reviews == {
-        str(bad_folder / "-good with dash.pdf"),
-        str(bad_folder / "gööd ünïcode name.pdf"),
-    }
+    assert reviews == {str(bad_folder / "-good with dash.pdf"),
+                       str(bad_folder / "gööd ünïcode name.pdf")}
     assert "2 ok, 0 unchanged, 8 failed" in result.stdout
 
 
 def test_a_leading_dash_file_named_after_double_dash(bad_folder: Path, tmp_path: Path) -> None:
     """A file whose name starts with '-' can be named on the command line after '--'."""
-    result = run_ingest(
-        "--db",
-        str(tmp_path / "dash.db"),
-        "--jobs",
-        "1",
-        "--",
-        str(bad_folder / "-good with dash.pdf"),
-    )
+    result = run_ingest("--db", str(tmp_path / "dash.db"), "--jobs", "1", "--",
+                        str(bad_folder / "-good with dash.pdf"))
     assert result.returncode == 0, result.stderr
     assert "1 ok" in result.stdout
 
@@ -149,14 +132,8 @@ def test_a_leading_dash_file_named_after_double_dash(bad_folder: Path, tmp_path:
 @pytest.mark.slow
 def test_thousands_of_pages_within_the_time_budget(bad_folder: Path) -> None:
     """3,000 tiny pages are read whole, well inside the default per-file budget."""
-    outcomes = list(
-        ingest_files(
-            [bad_folder / "three thousand pages.pdf"],
-            known=set(),
-            jobs=1,
-            limits=Limits(budget=120),
-        )
-    )
+    outcomes = list(ingest_files([bad_folder / "three thousand pages.pdf"], known=set(),
+                                 jobs=1, limits=Limits(budget=120)))
     assert outcomes[0].review is not None, outcomes[0].reason
     assert outcomes[0].review.pages == 3_000
     assert outcomes[0].seconds < 60
@@ -170,9 +147,8 @@ def test_a_stuck_worker_is_stopped_and_the_batch_goes_on(tmp_path: Path) -> None
     # The one-page file takes about 10 ms.
     tiny_pdf(12_000).output(str(big))
     tiny_pdf(1).output(str(small))
-    outcomes = list(
-        ingest_files([big, small], known=set(), jobs=1, limits=Limits(budget=0.2, max_pages=20_000))
-    )
+    outcomes = list(ingest_files([big, small], known=set(), jobs=1,
+                                 limits=Limits(budget=0.2, max_pages=20_000)))
     assert [o.code for o in outcomes] == ["timeout", ""], [o.reason for o in outcomes]
     assert outcomes[1].review is not None
 

@@ -24,9 +24,7 @@ def start_ingest(folder: Path, db: Path) -> subprocess.Popen[bytes]:
     """Start the real ``scr-miner ingest`` in a session of its own."""
     return subprocess.Popen(
         [str(SCR_MINER), "ingest", str(folder), "--db", str(db), "--jobs", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 
 
@@ -98,6 +96,5 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         for table in ("reviews", "passages", "sections"):
             total, distinct = conn.execute(
-                f"select count(*), count(distinct id) from {table}"
-            ).fetchone()
+                f"select count(*), count(distinct id) from {table}").fetchone()
             assert total == distinct, table

@@ -27,18 +27,16 @@ def gold() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("review_id", IDS)
-def test_source_paragraphs_are_passages(
-    review_id: str, corpus_reviews: dict[str, Review], gold: dict[str, list[str]]
-) -> None:
+def test_source_paragraphs_are_passages(review_id: str, corpus_reviews: dict[str, Review],
+                                        gold: dict[str, list[str]]) -> None:
     """At least 95% of each review's paragraphs come out exactly (after normalising)."""
     result = fidelity_of(corpus_reviews[review_id], gold[review_id])
     assert result.total >= 20
     assert result.share >= MIN_SHARE, result.missing[:3]
 
 
-def test_whole_corpus_fidelity(
-    corpus_reviews: dict[str, Review], gold: dict[str, list[str]]
-) -> None:
+def test_whole_corpus_fidelity(corpus_reviews: dict[str, Review],
+                               gold: dict[str, list[str]]) -> None:
     """Across the corpus, 99% of paragraphs outside scanned pages are found."""
     results = [fidelity_of(corpus_reviews[i], gold[i]) for i in IDS]
     found = sum(r.found for r in results)
@@ -47,9 +45,8 @@ def test_whole_corpus_fidelity(
     assert sum(r.excused for r in results) < 0.02 * counted  # only scanned pages are excused
 
 
-def test_image_only_pages_are_detected(
-    corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]
-) -> None:
+def test_image_only_pages_are_detected(corpus_reviews: dict[str, Review],
+                                       corpus_sources: dict[str, tuple[dict, str]]) -> None:
     """Exactly the reviews built with a scanned page report one image-only page."""
     for review_id, (front, _) in corpus_sources.items():
         scanned = bool((front.get("layout") or {}).get("scanned_page"))
@@ -60,8 +57,7 @@ def test_image_only_pages_are_detected(
 
 
 def test_running_headers_and_page_numbers_are_gone(
-    corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]
-) -> None:
+        corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]) -> None:
     """No passage carries the running header or a 'Page n of m' footer."""
     for review_id, (front, _) in corpus_sources.items():
         header = normalise(str((front.get("layout") or {}).get("header") or front["title"]))
@@ -94,9 +90,8 @@ def test_numbered_paragraph_ids_are_kept(corpus_reviews: dict[str, Review]) -> N
     assert numbered > 500
 
 
-def test_bullets_stay_with_their_paragraph(
-    corpus_reviews: dict[str, Review], gold: dict[str, list[str]]
-) -> None:
+def test_bullets_stay_with_their_paragraph(corpus_reviews: dict[str, Review],
+                                           gold: dict[str, list[str]]) -> None:
     """Every gold paragraph that ends in a bullet list is one passage, list included."""
     with_lists = [(i, t) for i in IDS for t in gold[i] if "\n• " in t]
     assert len(with_lists) > 20
@@ -108,8 +103,7 @@ def test_bullets_stay_with_their_paragraph(
 
 
 def test_table_rows_keep_their_column_names(
-    corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]
-) -> None:
+        corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]) -> None:
     """Each source table row is a passage 'Date: … | Agency: … | Event: …' (no scans)."""
     expected = found = 0
     for review_id, (_, body) in corpus_sources.items():
@@ -127,15 +121,11 @@ def test_table_rows_keep_their_column_names(
     assert found / expected >= 0.99
 
 
-def test_landscape_pages_are_read(
-    corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]
-) -> None:
+def test_landscape_pages_are_read(corpus_reviews: dict[str, Review],
+                                  corpus_sources: dict[str, tuple[dict, str]]) -> None:
     """Reviews with a landscape chronology have table rows from their landscape pages."""
-    landscape = [
-        i
-        for i, (f, _) in corpus_sources.items()
-        if (f.get("layout") or {}).get("landscape_chronology")
-    ]
+    landscape = [i for i, (f, _) in corpus_sources.items()
+                 if (f.get("layout") or {}).get("landscape_chronology")]
     assert landscape
     for review_id in landscape:
         rows = [p for p in corpus_reviews[review_id].passages if p.kind == "table-row"]
@@ -143,17 +133,13 @@ def test_landscape_pages_are_read(
 
 
 def test_footnotes_are_passages_of_their_own(
-    corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]
-) -> None:
+        corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]]) -> None:
     """Each footnote is a 'footnote' passage, and no other passage has a footnote glued in."""
     total = 0
     for review_id, (_, body) in corpus_sources.items():
         review = corpus_reviews[review_id]
-        notes = {
-            normalise(re.sub(r"^\d+\s+", "", p.text))
-            for p in review.passages
-            if p.kind == "footnote"
-        }
+        notes = {normalise(re.sub(r"^\d+\s+", "", p.text))
+                 for p in review.passages if p.kind == "footnote"}
         for note in source_footnotes(body):
             total += 1
             key = normalise(re.sub(r"\*", "", note))
@@ -165,16 +151,11 @@ def test_footnotes_are_passages_of_their_own(
 
 
 def test_two_column_summaries_read_in_order(
-    corpus_reviews: dict[str, Review],
-    corpus_sources: dict[str, tuple[dict, str]],
-    gold: dict[str, list[str]],
-) -> None:
+        corpus_reviews: dict[str, Review], corpus_sources: dict[str, tuple[dict, str]],
+        gold: dict[str, list[str]]) -> None:
     """In reviews with a two-column summary, gold paragraphs come out in source order."""
-    two_column = [
-        i
-        for i, (f, _) in corpus_sources.items()
-        if (f.get("layout") or {}).get("two_column_summary")
-    ]
+    two_column = [i for i, (f, _) in corpus_sources.items()
+                  if (f.get("layout") or {}).get("two_column_summary")]
     assert two_column
     for review_id in two_column:
         order = {normalise(p.text): n for n, p in enumerate(corpus_reviews[review_id].passages)}
@@ -194,8 +175,7 @@ def test_section_kinds(corpus_reviews: dict[str, Review]) -> None:
             assert {"recommendations", "lessons", "findings"} & kinds, (review_id, kinds)
             assert len(kinds - {"other"}) >= 4, (review_id, kinds)
         assert sum(p.section_kind != "other" for p in review.passages) >= 0.85 * len(
-            review.passages
-        ), review_id
+            review.passages), review_id
 
 
 def test_metadata_from_the_cover_matches_the_manifest(corpus_reviews: dict[str, Review]) -> None:
@@ -230,10 +210,7 @@ def test_pdfplumber_table_finder_agrees(tmp_path: Path) -> None:
 
     pdf = CORPUS / "pdfs" / "cspr-2022-wexcombe-child-p.pdf"
     fast = [p.text for p in review_from_pdf(pdf).passages if p.kind == "table-row"]
-    slow = [
-        p.text
-        for p in review_from_pdf(pdf, table_finder="pdfplumber").passages
-        if p.kind == "table-row"
-    ]
+    slow = [p.text for p in review_from_pdf(pdf, table_finder="pdfplumber").passages
+            if p.kind == "table-row"]
     assert len(fast) >= 10
     assert [normalise(t) for t in fast] == [normalise(t) for t in slow]

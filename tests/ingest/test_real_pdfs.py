@@ -16,9 +16,8 @@ def real_reviews(real_pdfs: list[Path]) -> dict[str, Review]:
     return {pdf.name: review_from_pdf(pdf) for pdf in real_pdfs}
 
 
-def test_all_six_ingest_without_error(
-    real_pdfs: list[Path], real_reviews: dict[str, Review]
-) -> None:
+def test_all_six_ingest_without_error(real_pdfs: list[Path],
+                                      real_reviews: dict[str, Review]) -> None:
     """All six read; each is a coroner's report with passages."""
     assert len(real_pdfs) == 6
     for name, review in real_reviews.items():

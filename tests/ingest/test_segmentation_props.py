@@ -41,8 +41,7 @@ def lay_out(paragraphs: list[str]) -> list[Page]:
                 pages.append(Page(len(pages) + 1, 595, 842))
                 y = TOP
             pages[-1].lines.append(
-                Line(text, LEFT, LEFT + len(text) * CHAR, y, y + SIZE * 1.16, SIZE)
-            )
+                Line(text, LEFT, LEFT + len(text) * CHAR, y, y + SIZE * 1.16, SIZE))
             y += LEADING
         y += GAP
     return pages
@@ -78,7 +77,7 @@ def test_numbered_paragraphs_keep_their_numbers(paragraphs: list[str], section: 
 @given(st.lists(WORD, min_size=1, max_size=40), st.integers(1, 8))
 def test_join_lines_restores_wrapped_words(words: list[str], per_line: int) -> None:
     """Lines cut at spaces join back to the original text."""
-    lines = [" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
+    lines = [" ".join(words[i:i + per_line]) for i in range(0, len(words), per_line)]
     assert join_lines(lines) == " ".join(words)
 
 
@@ -91,7 +90,8 @@ def test_soft_hyphens_are_undone(word: str, cut: int, rest: list[str]) -> None:
 
 
 @given(st.lists(WORD, min_size=1, max_size=6), st.integers(1, 12), st.integers(1, 20))
-def test_heading_numbers_do_not_change_the_kind(words: list[str], major: int, minor: int) -> None:
+def test_heading_numbers_do_not_change_the_kind(words: list[str], major: int,
+                                                minor: int) -> None:
     """'4.2 Title' and 'Title' are the same section kind and clean to the same title."""
     title = " ".join(words).capitalize()
     for numbered in (f"{major}. {title}", f"{major}.{minor} {title}"):

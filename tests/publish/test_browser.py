@@ -15,15 +15,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,23 +46,10 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 def server(sample_db: Path, root: Path) -> Iterator[str]:
     """`scr-miner serve` on a free port; yields its base URL."""
     port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("scr-miner")),
-        "serve",
-        "--db",
-        str(sample_db),
-        "--port",
-        str(port),
-        "--metadata",
-        str(root / "metadata.yml"),
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
+    command = [str(Path(sys.executable).with_name("scr-miner")), "serve", "--db", str(sample_db),
+               "--port", str(port), "--metadata", str(root / "metadata.yml")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/-/versions.json", process)
@@ -116,10 +96,8 @@ def test_typing_a_question_shows_highlighted_results(server: str, browser) -> No
 
 def test_charts_render_as_svg(server: str, browser) -> None:
     page = browser.new_page()
-    for path, selector in (
-        ("/-/themes", "svg rect[data-theme]"),
-        ("/-/network", "svg path[data-from]"),
-    ):
+    for path, selector in (("/-/themes", "svg rect[data-theme]"),
+                           ("/-/network", "svg path[data-from]")):
         page.goto(f"{server}{path}")
         assert page.locator(selector).count() > 0, path
     page.close()

@@ -37,15 +37,10 @@ def ds(draft_db: Path, metadata: dict) -> Datasette:
 def secrets(draft_db: Path) -> list[str]:
     """Strings that would show a draft leaked: its id, and long passages only the draft has."""
     conn = sqlite3.connect(draft_db)
-    published = "\n".join(
-        r[0] for r in conn.execute("select text from passages where review_id != ?", [DRAFT])
-    )
-    texts = [
-        r[0][:60]
-        for r in conn.execute(
-            "select text from passages where review_id = ? and length(text) > 120", [DRAFT]
-        )
-    ]
+    published = "\n".join(r[0] for r in conn.execute(
+        "select text from passages where review_id != ?", [DRAFT]))
+    texts = [r[0][:60] for r in conn.execute(
+        "select text from passages where review_id = ? and length(text) > 120", [DRAFT])]
     texts = [t for t in texts if t not in published]
     assert len(texts) > 5
     return [DRAFT, *texts]
@@ -61,9 +56,8 @@ def assert_no_draft(response, secrets: list[str], url: str) -> None:
 
 def every_table(db: Path) -> list[str]:
     conn = sqlite3.connect(db)
-    return [
-        r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")
-    ]
+    return [r[0] for r in conn.execute(
+        "select name from sqlite_master where type in ('table', 'view')")]
 
 
 def test_set_published_refuses_unknown_review(draft_db: Path) -> None:
@@ -71,9 +65,8 @@ def test_set_published_refuses_unknown_review(draft_db: Path) -> None:
         set_published(draft_db, ["no-such-review"], published=False)
 
 
-def test_tables_views_and_facets_hide_drafts(
-    ds: Datasette, draft_db: Path, secrets: list[str]
-) -> None:
+def test_tables_views_and_facets_hide_drafts(ds: Datasette, draft_db: Path,
+                                             secrets: list[str]) -> None:
     name = draft_db.stem
     for table in every_table(draft_db):
         for args in ("_size=max&_nosuggest=1", "_search=child&_size=max&_nosuggest=1"):
@@ -88,26 +81,20 @@ def test_tables_views_and_facets_hide_drafts(
             assert_no_draft(fetch(ds, url), secrets, url)
 
 
-def test_row_pages_of_drafts_are_not_found(
-    ds: Datasette, draft_db: Path, secrets: list[str]
-) -> None:
+def test_row_pages_of_drafts_are_not_found(ds: Datasette, draft_db: Path,
+                                           secrets: list[str]) -> None:
     name = draft_db.stem
     conn = sqlite3.connect(draft_db)
-    passage, rowid = conn.execute(
-        "select id, rowid from passages where review_id = ? limit 1", [DRAFT]
-    ).fetchone()
-    labelled, theme = conn.execute(
-        "select passage_id, theme_id from passage_themes where passage_id like ?", [DRAFT + "%"]
-    ).fetchone()
-    urls = [
-        f"/{name}/reviews/{tilde_encode(DRAFT)}",
-        f"/{name}/passages/{tilde_encode(passage)}",
-        f"/{name}/PASSAGES/{tilde_encode(passage)}.json",
-        f"/{name}/~70assages/{tilde_encode(passage)}.json",
-        f"/{name}/passage_themes/{tilde_encode(labelled)},{tilde_encode(theme)}.json",
-        f"/{name}/passages_fts/{rowid}.json",
-        f"/{name}/sections/{tilde_encode(DRAFT + ':s001')}.json",
-    ]
+    passage, rowid = conn.execute("select id, rowid from passages where review_id = ? limit 1",
+                                  [DRAFT]).fetchone()
+    labelled, theme = conn.execute("select passage_id, theme_id from passage_themes "
+                                   "where passage_id like ?", [DRAFT + "%"]).fetchone()
+    urls = [f"/{name}/reviews/{tilde_encode(DRAFT)}", f"/{name}/passages/{tilde_encode(passage)}",
+            f"/{name}/PASSAGES/{tilde_encode(passage)}.json",
+            f"/{name}/~70assages/{tilde_encode(passage)}.json",
+            f"/{name}/passage_themes/{tilde_encode(labelled)},{tilde_encode(theme)}.json",
+            f"/{name}/passages_fts/{rowid}.json",
+            f"/{name}/sections/{tilde_encode(DRAFT + ':s001')}.json"]
     for url in urls:
         response = fetch(ds, url)
         assert response.status_code in (403, 404), url
@@ -121,18 +108,12 @@ def test_canned_queries_hide_drafts(ds: Datasette, draft_db: Path, secrets: list
     assert len(queries) == 6
     words = "+OR+".join(w for w in secrets[1].split()[:6] if w.isalpha())
     conn = sqlite3.connect(draft_db)
-    draft_themes = [
-        r[0]
-        for r in conn.execute(
-            "select distinct theme_id from passage_themes where passage_id like ?", [DRAFT + "%"]
-        )
-    ]
+    draft_themes = [r[0] for r in conn.execute(
+        "select distinct theme_id from passage_themes where passage_id like ?", [DRAFT + "%"])]
     for query in queries:
         for theme in draft_themes:
-            url = (
-                f"/{name}/{query['name']}.json?_shape=array&q={words}&theme={theme}"
-                f"&agency=&review_type=&year_from=&year_to=&min_passages=&limit=100"
-            )
+            url = (f"/{name}/{query['name']}.json?_shape=array&q={words}&theme={theme}"
+                   f"&agency=&review_type=&year_from=&year_to=&min_passages=&limit=100")
             response = fetch(ds, url)
             assert response.status_code == 200, (url, response.text)
             assert_no_draft(response, secrets, url)
@@ -140,9 +121,8 @@ def test_canned_queries_hide_drafts(ds: Datasette, draft_db: Path, secrets: list
 
 def test_search_pages_hide_drafts(ds: Datasette, draft_db: Path, secrets: list[str]) -> None:
     conn = sqlite3.connect(draft_db)
-    passage = conn.execute(
-        "select id from passages where review_id = ? and length(text) > 120", [DRAFT]
-    ).fetchone()[0]
+    passage = conn.execute("select id from passages where review_id = ? and length(text) > 120",
+                           [DRAFT]).fetchone()[0]
     text = conn.execute("select text from passages where id = ?", [passage]).fetchone()[0]
     question = quote(text[20:])  # the question, echoed on the page, is not itself a secret
     for mode in ("semantic", "hybrid", "fulltext"):
@@ -161,15 +141,11 @@ def test_search_pages_hide_drafts(ds: Datasette, draft_db: Path, secrets: list[s
     assert fetch(ds, f"/-/semantic.json?like={passage}", ADMIN).status_code == 200
 
 
-def test_raw_sql_and_download_are_refused_while_drafts_exist(
-    ds: Datasette, draft_db: Path, secrets: list[str]
-) -> None:
+def test_raw_sql_and_download_are_refused_while_drafts_exist(ds: Datasette, draft_db: Path,
+                                                             secrets: list[str]) -> None:
     name = draft_db.stem
-    for sql in (
-        "select * from passages",
-        "select * from reviews where published = 0",
-        "select text from passages_fts",
-    ):
+    for sql in ("select * from passages", "select * from reviews where published = 0",
+                "select text from passages_fts"):
         url = f"/{name}.json?sql={quote(sql)}"
         response = fetch(ds, url)
         assert response.status_code == 403, url
@@ -184,21 +160,12 @@ def test_raw_sql_is_open_when_there_are_no_drafts(get, dbname: str) -> None:
     assert get(f"/{dbname}.json?sql=select+count(*)+from+passages").status_code == 200
 
 
-def test_private_mode_requires_login(
-    ds: Datasette, draft_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_private_mode_requires_login(ds: Datasette, draft_db: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCR_MINER_PRIVATE", "1")
     name = draft_db.stem
-    for url in (
-        "/",
-        f"/{name}",
-        f"/{name}/themes.json",
-        f"/{name}/search_findings.json?q=gp",
-        "/-/semantic?q=gp",
-        "/-/themes",
-        "/-/network",
-        f"/{name}.json?sql=select+1",
-    ):
+    for url in ("/", f"/{name}", f"/{name}/themes.json", f"/{name}/search_findings.json?q=gp",
+                "/-/semantic?q=gp", "/-/themes", "/-/network", f"/{name}.json?sql=select+1"):
         assert fetch(ds, url).status_code == 403, url
         assert fetch(ds, url, ADMIN).status_code == 200, url
 
@@ -211,9 +178,8 @@ def test_private_command_sets_the_mode_and_a_root_login(tmp_path: Path) -> None:
     assert "--root" not in public and not any("PRIVATE" in part for part in public)
 
 
-def test_reingesting_a_draft_keeps_it_draft(
-    db_copy: Path, sample_pdfs: list[Path], root: Path
-) -> None:
+def test_reingesting_a_draft_keeps_it_draft(db_copy: Path, sample_pdfs: list[Path],
+                                            root: Path) -> None:
     from typer.testing import CliRunner
 
     from scr_miner.cli import app
@@ -225,24 +191,12 @@ def test_reingesting_a_draft_keeps_it_draft(
     conn.commit()
     conn.close()
     pdf = next(p for p in sample_pdfs if p.stem == DRAFT)
-    result = runner.invoke(
-        app,
-        [
-            "ingest",
-            str(pdf),
-            "--db",
-            str(db_copy),
-            "--jobs",
-            "1",
-            "--manifest",
-            str(root / "corpus" / "manifest.csv"),
-        ],
-    )
+    result = runner.invoke(app, ["ingest", str(pdf), "--db", str(db_copy), "--jobs", "1",
+                                 "--manifest", str(root / "corpus" / "manifest.csv")])
     assert result.exit_code == 0, result.output
     conn = sqlite3.connect(db_copy)
-    assert conn.execute(
-        "select published, sha256 != 'changed' from reviews where id = ?", [DRAFT]
-    ).fetchone() == (0, 1)
+    assert conn.execute("select published, sha256 != 'changed' from reviews where id = ?",
+                        [DRAFT]).fetchone() == (0, 1)
     result = runner.invoke(app, ["mark", DRAFT, "--published", "--db", str(db_copy)])
     assert result.exit_code == 0
     assert conn.execute("select published from reviews where id = ?", [DRAFT]).fetchone()[0] == 1

@@ -37,12 +37,9 @@ def publish(db: Path, *options: str) -> dict:
 def stored_models(db: Path) -> dict[str, int]:
     """How many vectors each model made, and their widths."""
     with sqlite3.connect(db) as conn:
-        return dict(
-            conn.execute(
-                "select model || ':' || (length(vector) / 4), count(*) from passage_embeddings "
-                "group by 1"
-            ).fetchall()
-        )
+        return dict(conn.execute(
+            "select model || ':' || (length(vector) / 4), count(*) from passage_embeddings "
+            "group by 1").fetchall())
 
 
 def test_classifier_uses_the_leading_dimensions_of_the_search_table() -> None:
@@ -83,9 +80,8 @@ def test_static_publish_replaces_vectors_and_search_follows(db_copy: Path) -> No
     assert publish(db_copy, "--embeddings", "static")["embedded"] == 0  # nothing left to do
 
     # A passage's own words find it first: the question went through the same (static) model.
-    pid, text = db.execute(
-        "select id, text from passages where length(text) > 300 order by id limit 1"
-    ).fetchone()
+    pid, text = db.execute("select id, text from passages where length(text) > 300 "
+                           "order by id limit 1").fetchone()
     assert semantic(db, text, Filters(), 3)[0].passage_id == pid
 
     # --no-embeddings keeps what is stored, and says which model made it.
@@ -93,7 +89,8 @@ def test_static_publish_replaces_vectors_and_search_follows(db_copy: Path) -> No
     assert embedding_model(open_db(db_copy, must_exist=True)) == STATIC_NAME
 
 
-def test_site_embeds_questions_with_the_model_of_its_vectors(db_copy: Path, metadata: dict) -> None:
+def test_site_embeds_questions_with_the_model_of_its_vectors(db_copy: Path,
+                                                              metadata: dict) -> None:
     publish(db_copy, "--embeddings", "static")
     question = "nobody told the school about the injury"
     ds = make_datasette(db_copy, metadata)
@@ -101,9 +98,8 @@ def test_site_embeds_questions_with_the_model_of_its_vectors(db_copy: Path, meta
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     with sqlite3.connect(db_copy) as conn:
-        ids, blobs = zip(
-            *conn.execute("select passage_id, vector from passage_embeddings"), strict=True
-        )
+        ids, blobs = zip(*conn.execute("select passage_id, vector from passage_embeddings"),
+                         strict=True)
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), STATIC_DIMS)
     scores = matrix @ static_search_embedder().embed([question])[0]
     assert [r["passage_id"] for r in results] == [ids[i] for i in np.argsort(-scores)[:5]]

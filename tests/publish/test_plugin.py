@@ -29,9 +29,8 @@ def test_semantic_json_ranks_by_cosine_of_stored_vectors(answer: dict, sample_db
     results = answer["results"]
     assert len(results) == 5
     conn = sqlite3.connect(sample_db)
-    ids, blobs = zip(
-        *conn.execute("select passage_id, vector from passage_embeddings"), strict=True
-    )
+    ids, blobs = zip(*conn.execute("select passage_id, vector from passage_embeddings"),
+                     strict=True)
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
     scores = matrix @ contextual_embedder().embed([QUESTION])[0]
     best = [ids[i] for i in np.argsort(-scores)[:5]]
@@ -71,10 +70,8 @@ def test_semantic_filters_and_fulltext_mode(get, sample_db: Path) -> None:
     assert typed and all(r["review_id"].startswith("pfd-") for r in typed)
     themed = get(f"/-/semantic.json?q={QUESTION}&theme=not-shared").json()["results"]
     conn = sqlite3.connect(sample_db)
-    allowed = {
-        r[0]
-        for r in conn.execute("select passage_id from passage_themes where theme_id = 'not-shared'")
-    }
+    allowed = {r[0] for r in conn.execute(
+        "select passage_id from passage_themes where theme_id = 'not-shared'")}
     assert themed and {r["passage_id"] for r in themed} <= allowed
     words = get("/-/semantic.json?q=school&mode=fulltext").json()["results"]
     assert words and all(r["highlighted"] for r in words)
@@ -93,8 +90,7 @@ def test_theme_chart_page_draws_every_theme_year_cell(get, sample_db: Path) -> N
     assert page.status_code == 200 and "<svg" in page.text
     assert len(re.findall(r"<rect [^>]*data-theme=", page.text)) == (
         len({r[0] for r in conn.execute("select theme_id from theme_by_year")})
-        * len({r[0] for r in conn.execute("select year from theme_by_year")})
-    )
+        * len({r[0] for r in conn.execute("select year from theme_by_year")}))
     assert cells > 0
     # offline: nothing loaded from another host (no CDN scripts or stylesheets)
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page.text)
@@ -104,25 +100,19 @@ def test_network_page_draws_weighted_failure_edges(get, sample_db: Path) -> None
     conn = sqlite3.connect(sample_db)
     failures = conn.execute(
         "select count(distinct from_agency || '>' || to_agency) from agency_links "
-        "where theme_id != 'effective-sharing'"
-    ).fetchone()[0]
+        "where theme_id != 'effective-sharing'").fetchone()[0]
     page = get("/-/network")
     assert page.status_code == 200
     assert len(re.findall(r"<path [^>]*data-from=", page.text)) == failures > 0
     # Each edge's weight is the passages that say so, however many themes each gives the link.
-    weights = dict(
-        conn.execute(
-            "select from_agency || '>' || to_agency, count(distinct passage_id) from agency_links "
-            "where theme_id != 'effective-sharing' group by 1"
-        ).fetchall()
-    )
+    weights = dict(conn.execute(
+        "select from_agency || '>' || to_agency, count(distinct passage_id) from agency_links "
+        "where theme_id != 'effective-sharing' group by 1").fetchall())
     shown = re.findall(r'data-from="([\w-]+)" data-to="([\w-]+)" data-weight="(\d+)"', page.text)
     assert {f"{a}>{b}": int(n) for a, b, n in shown} == weights
     one = get("/-/network?theme=effective-sharing").text
-    effective = conn.execute(
-        "select count(distinct from_agency || '>' || to_agency) from "
-        "agency_links where theme_id = 'effective-sharing'"
-    ).fetchone()[0]
+    effective = conn.execute("select count(distinct from_agency || '>' || to_agency) from "
+                             "agency_links where theme_id = 'effective-sharing'").fetchone()[0]
     assert len(re.findall(r"<path [^>]*data-from=", one)) == effective
 
 
@@ -130,8 +120,7 @@ def test_svg_edge_width_grows_with_weight() -> None:
     svg = agency_network_svg([("police", "school", 4, 2), ("gp", "school", 1, 1)], {})
     widths = dict(re.findall(r'stroke-width="([\d.]+)"[^>]*data-from="(\w+)"', svg))
     assert float(next(w for w, a in widths.items() if a == "police")) > float(
-        next(w for w, a in widths.items() if a == "gp")
-    )
+        next(w for w, a in widths.items() if a == "gp"))
     assert "No classified" in theme_heatmap_svg([], {}, {})
 
 
