@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evidence import read_lines, write_lines  # noqa: E402
+from evidence import command_line, read_lines, write_lines  # noqa: E402
 from split import labelled_files  # noqa: E402
 
 
@@ -69,9 +69,4 @@ def merge(done: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("skeletons", "merge"):
-        raise SystemExit(__doc__)
-    if sys.argv[1] == "skeletons":
-        skeletons(Path(sys.argv[2]), sys.argv[3:])
-    else:
-        merge(Path(sys.argv[2]))
+    command_line(__doc__, skeletons, merge)

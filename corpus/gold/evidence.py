@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -109,10 +110,16 @@ def merged_records(path: Path, answers: Path) -> list[dict]:
     return records
 
 
-if __name__ == "__main__":
+def command_line(usage: str, make_skeletons: Callable, merge_answers: Callable) -> None:
+    """``skeletons DIR [REVIEW ...]`` or ``merge DIR``, the two steps of an annotation round
+    (evidence here, agencies in agencies.py); anything else prints ``usage``."""
     if len(sys.argv) < 3 or sys.argv[1] not in ("skeletons", "merge"):
-        raise SystemExit(__doc__)
+        raise SystemExit(usage)
     if sys.argv[1] == "skeletons":
-        skeletons(Path(sys.argv[2]), sys.argv[3:])
+        make_skeletons(Path(sys.argv[2]), sys.argv[3:])
     else:
-        merge(Path(sys.argv[2]))
+        merge_answers(Path(sys.argv[2]))
+
+
+if __name__ == "__main__":
+    command_line(__doc__, skeletons, merge)
