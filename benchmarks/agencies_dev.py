@@ -5,17 +5,25 @@ of the corpus reviews that train the models and for the fifteen gold reviews. Ch
 gazetteer (``models/themes.yml``, ``scr_miner/classify/nlp.py``) are chosen on the first set,
 here; the gold set is scored only by ``scr-miner evaluate`` and the model card.
 
+With ``--real-text dev`` it scores the real coroners' records labelled by id in
+``benchmarks/real_text_agencies.jsonl`` instead (texts read from ../shared, each record as the
+union over its passages, as ``classify`` gives it): ``dev`` is the even positions, on which
+changes for real language may be chosen, ``test`` the odd ones, only ever reported beside them.
+
 Prints precision, recall and F1 over (paragraph, agency), a row per agency that the development
 paragraphs name (a find of any other still counts against precision overall), and with --show N
 the paragraphs behind N misses and N false finds of one agency, to read.
 
-Usage: python benchmarks/agencies_dev.py [--show N --agency ID]   (a few seconds)
+Usage: python benchmarks/agencies_dev.py [--real-text dev|test] [--show N --agency ID]
+(a few seconds)
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,6 +41,28 @@ def development_records() -> list[dict]:
         if path.stem not in GOLD_REVIEWS:
             records += [r for r in read_lines(path) if "agencies" in r]
     return records
+
+
+def real_text_records(half: str) -> list[dict]:
+    """Real records labelled with agencies, with their text: the even (``dev``) or odd
+    (``test``) positions of ``benchmarks/real_text_agencies.jsonl``."""
+    from scr_miner.classify.card import read_real_labels, real_texts
+
+    labels = read_real_labels(ROOT / "benchmarks" / "real_text_agencies.jsonl")
+    texts = real_texts(labels, ROOT.parent / "shared" / "real-text")
+    records = [{**label, "text": text} for label, text in zip(labels, texts, strict=True)]
+    return records[0::2] if half == "dev" else records[1::2]
+
+
+def agencies_found(nlp: Language, text: str) -> list[str]:
+    """The agencies of a whole text, in order of first mention over its passages."""
+    from scr_miner.classify.agencies import agencies_in
+    from scr_miner.classify.model import passages_of
+
+    named: list[str] = []
+    for doc in nlp.pipe(passages_of(text)):
+        named += [a for a in agencies_in(doc) if a not in named]
+    return named
 
 
 def show(records: list[dict], found: list[list[str]], agency: str, count: int) -> None:
@@ -62,20 +92,25 @@ def main() -> None:
     parser.add_argument(
         "--agency", default="gp", choices=AGENCY_IDS, help="the agency whose paragraphs to print"
     )
+    parser.add_argument(
+        "--real-text",
+        choices=("dev", "test"),
+        help="score a half of the labelled real coroners' records instead",
+    )
     args = parser.parse_args()
 
-    from scr_miner.classify.agencies import agencies_in
     from scr_miner.classify.evaluate import agency_agreement
     from scr_miner.classify.nlp import make_nlp
 
-    records = development_records()
+    records = real_text_records(args.real_text) if args.real_text else development_records()
     nlp = make_nlp(str(ROOT / "models" / "themes.yml"))
-    found = [agencies_in(doc) for doc in nlp.pipe(r["text"] for r in records)]
+    found = [agencies_found(nlp, r["text"]) for r in records]
     result = agency_agreement(records, found)
     if result is None:
         raise SystemExit("no development paragraph carries agencies: run corpus/gold/agencies.py")
+    unit = "records" if args.real_text else "paragraphs"
     print(
-        f"{result['passages']} paragraphs: precision {result['precision']:.3f}, recall"
+        f"{result['passages']} {unit}: precision {result['precision']:.3f}, recall"
         f" {result['recall']:.3f}, micro-F1 {result['micro_f1']:.3f}, macro-F1"
         f" {result['macro_f1']:.3f}"
     )

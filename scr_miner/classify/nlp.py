@@ -3,6 +3,8 @@
 - ``scr_cues`` finds each theme's cue phrases by lemma and notes whether the sentence is negated.
 - ``scr_agencies`` finds agencies by their names and abbreviations (a PhraseMatcher gazetteer),
   and by token patterns for names a list cannot hold ("Castle Yard Surgery", "the practice").
+  An agency's ``settings`` read words that name it only in context: in a passage that mentions a
+  psychiatric setting, "the ward" and "the hospital" are mental health care.
 
 Both are registered by name with a default config, so ``nlp.add_pipe("scr_cues")`` works.
 """
@@ -161,6 +163,10 @@ class AgencyMatcher:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns = Matcher(nlp.vocab)
         self.forms: dict[int, PatternForm] = {}
+        # A setting's cues and names share a key, so a name counts where its own cue matched.
+        self.setting_cues = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.setting_names = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.setting_agency: dict[int, str] = {}
         for agency in vocabulary.agencies:
             names = set(agency["names"]) | {agency["label"].lower()}
             # Reviews print "children’s services" with a typographic apostrophe as often as
@@ -171,6 +177,11 @@ class AgencyMatcher:
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
             for number, pattern in enumerate(agency.get("patterns") or []):
                 self._add_pattern(nlp, f"{agency['id']}/{number}", agency["id"], pattern)
+            for number, setting in enumerate(agency.get("settings") or []):
+                key = f"{agency['id']}/setting/{number}"
+                self.setting_cues.add(key, [nlp.make_doc(c) for c in setting["when"]])
+                self.setting_names.add(key, [nlp.make_doc(n) for n in setting["names"]])
+                self.setting_agency[nlp.vocab.strings[key]] = agency["id"]
 
     def _add_pattern(self, nlp: Language, key: str, agency: str, pattern: list[dict]) -> None:
         # load_vocabulary has checked the pattern, so spaCy accepts every form of it.
@@ -202,8 +213,31 @@ class AgencyMatcher:
             # home, not a housing association called "... Homes").
             if not taken & set(range(start, end)):
                 found.append(Span(doc, start, end, label=form.agency))
-        doc.spans["agencies"] = filter_spans(named + found)
+        doc.spans["agencies"] = filter_spans(in_setting(self._in_settings(doc), named + found))
         return doc
+
+    def _in_settings(self, doc: Doc) -> list[Span]:
+        """Spans of the names that count only in a setting ``doc`` mentions."""
+        if not self.setting_agency:
+            return []
+        active = {key for key, _, _ in self.setting_cues(doc)}
+        return [
+            Span(doc, start, end, label=self.setting_agency[key])
+            for key, start, end in self.setting_names(doc)
+            if key in active
+        ]
+
+
+def in_setting(setting: list[Span], others: list[Span]) -> list[Span]:
+    """``others`` with the words a setting reads taken over by it: a setting's name wins over
+    a span it overlaps unless that span is longer ("the paediatric ward" stays a hospital)."""
+    kept = [
+        span
+        for span in setting
+        if not any(o.start < span.end and span.start < o.end and len(o) > len(span) for o in others)
+    ]
+    covered = {i for span in kept for i in range(span.start, span.end)}
+    return kept + [o for o in others if not covered & set(range(o.start, o.end))]
 
 
 @Language.factory("scr_cues", default_config={"themes_path": None})

@@ -108,6 +108,7 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
         raise error("E014", path=path, reason="agency ids differ from taxonomy contract v1")
     for agency in agencies:
         _check_patterns(path, agency)
+        _check_settings(path, agency)
     ordered = tuple(sorted(themes, key=lambda t: THEME_IDS.index(t["id"])))
     return Vocabulary(
         str(data.get("taxonomy_version", "1")),
@@ -139,3 +140,26 @@ def _check_patterns(path: Path, agency: dict) -> None:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         reason = f"agency {agency['id']}: a token pattern is not valid ({str(exc).strip()})"
         raise error("E014", path=path, reason=" ".join(reason.split())) from None
+
+
+def _check_settings(path: Path, agency: dict) -> None:
+    """Refuse an agency's settings unless they are a list of ``{when: [phrases], names:
+    [phrases]}`` with both lists non-empty, with E014."""
+    settings = agency.get("settings") or []
+    if not (isinstance(settings, list) and all(map(_is_setting, settings))):
+        reason = (
+            f"agency {agency['id']}: settings must be a list of {{when: [phrases], names:"
+            f" [phrases]}} with both lists non-empty, not {settings!r}"
+        )
+        raise error("E014", path=path, reason=reason)
+
+
+def _is_setting(setting: object) -> bool:
+    return (
+        isinstance(setting, dict)
+        and set(setting) == {"when", "names"}
+        and all(
+            isinstance(words, list) and words and all(isinstance(w, str) for w in words)
+            for words in setting.values()
+        )
+    )

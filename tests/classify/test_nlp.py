@@ -97,3 +97,43 @@ def test_a_listed_name_wins_over_a_pattern_it_overlaps() -> None:
 def test_a_pattern_span_keeps_the_name_without_its_article_or_context() -> None:
     doc = make_nlp(str(models_dir() / "themes.yml"))("Nobody told the practice about it.")
     assert [(s.text, s.label_) for s in doc.spans["agencies"]] == [("practice", "gp")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A psychiatric setting reads the hospital, the ward and the trust as mental health care.
+        (
+            "He was detained under section 2 and admitted to hospital. The ward did not tell"
+            " his GP.",
+            ["adult-mental-health", "gp"],
+        ),
+        (
+            "The psychiatric unit and the NHS Trust did not call the police.",
+            ["adult-mental-health", "police"],
+        ),
+        # Without one, the hospital is a hospital and "the ward" names no agency.
+        ("He was admitted to hospital. The ward did not tell his GP.", ["hospital", "gp"]),
+        # A longer name than the setting's own stays what it names.
+        (
+            "Under the Mental Health Act she was moved from the paediatric ward.",
+            ["hospital"],
+        ),
+    ],
+)
+def test_a_setting_reads_words_by_what_the_passage_is_about(
+    text: str, expected: list[str]
+) -> None:
+    assert _agencies(text) == expected
+
+
+def test_a_setting_takes_over_the_words_it_reads() -> None:
+    # "hospital ward" and "ward staff" are both hospital names; the setting's "hospital ward"
+    # replaces both, rather than leaving a hospital beside mental health care.
+    doc = make_nlp(str(models_dir() / "themes.yml"))(
+        "A psychiatrist saw him; the hospital ward staff did not call his mother."
+    )
+    assert [(s.text, s.label_) for s in doc.spans["agencies"]] == [
+        ("psychiatrist", "adult-mental-health"),
+        ("hospital ward", "adult-mental-health"),
+    ]

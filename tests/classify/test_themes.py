@@ -72,3 +72,21 @@ def test_a_pattern_of_context_words_only_or_with_them_inside_is_refused(
     with pytest.raises(ScrMinerError) as info:
         load_vocabulary(broken)
     assert info.value.code == "E014" and "'!' words" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["{when: [psychiatric]}", "[{when: [], names: [ward]}]", "[{when: [x], names: [1]}]", "[ward]"],
+)
+def test_an_invalid_agency_setting_is_one_readable_error(tmp_path: Path, settings: str) -> None:
+    broken = tmp_path / "themes.yml"
+    text = (Path(__file__).resolve().parents[2] / "models" / "themes.yml").read_text()
+    shipped = "settings: [{when: [psychiatric,"
+    assert shipped in text
+    start = text.index(shipped)
+    end = text.index("}]", start) + 2
+    broken.write_text(text[:start] + f"settings: {settings}" + text[end:])
+    with pytest.raises(ScrMinerError) as info:
+        load_vocabulary(broken)
+    message = info.value.message
+    assert info.value.code == "E014" and "adult-mental-health" in message and "setting" in message
