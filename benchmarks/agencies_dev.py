@@ -1,9 +1,11 @@
-"""Score the agency gazetteer on the annotated sample-corpus reviews that are not gold.
+"""Score the agency gazetteer on the annotated reviews that are not gold.
 
-Annotators listed the agencies each paragraph names (``corpus/gold/agency_guide.md``) for twelve
-of the corpus reviews that train the models and for the fifteen gold reviews. Changes to the
-gazetteer (``models/themes.yml``, ``scr_miner/classify/nlp.py``) are chosen on the first set,
-here; the gold set is scored only by ``scr-miner evaluate`` and the model card.
+Annotators listed the agencies each paragraph names (``corpus/gold/agency_guide.md``) for the
+fifteen gold reviews and for 24 reviews that train the models (twelve sample-corpus reviews and
+twelve written for training, chosen for their adult mental health and voluntary services: 1,429
+paragraphs). Changes to the gazetteer (``models/themes.yml``, ``scr_miner/classify/nlp.py``) are
+chosen on the second set, here; the gold set is scored only by ``scr-miner evaluate`` and the
+model card.
 
 With ``--real-text dev`` it scores the real coroners' records labelled by id in
 ``benchmarks/real_text_agencies.jsonl`` instead (texts read from ../shared, each record as the
@@ -29,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def development_records() -> list[dict]:
-    """Labelled paragraphs with agencies from reviews outside the gold set."""
+    """Labelled paragraphs with agencies from reviews outside the gold set (sample-corpus and
+    training-only reviews)."""
     import sys
 
     sys.path.insert(0, str(ROOT / "corpus" / "gold"))

@@ -112,8 +112,21 @@ def test_a_pattern_span_keeps_the_name_without_its_article_or_context() -> None:
             "The psychiatric unit and the NHS Trust did not call the police.",
             ["adult-mental-health", "police"],
         ),
+        ("Mother has schizophrenia and was admitted to hospital.", ["adult-mental-health"]),
         # Without one, the hospital is a hospital and "the ward" names no agency.
         ("He was admitted to hospital. The ward did not tell his GP.", ["hospital", "gp"]),
+        # An NHS trust is whatever it runs: a hospital only where the passage says so.
+        ("Wessmoor NHS Trust did not tell the school.", ["school"]),
+        # A social worker is an adult's in a passage about adult safeguarding ...
+        (
+            "ASC opened a section 42 enquiry but the social worker did not call the GP.",
+            ["adult-social-care", "gp"],
+        ),
+        # ... and a child's otherwise, even beside adult social care.
+        (
+            "The social worker did not ask adult social care to assess Mother.",
+            ["childrens-social-care", "adult-social-care"],
+        ),
         # A longer name than the setting's own stays what it names.
         (
             "Under the Mental Health Act she was moved from the paediatric ward.",
