@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spacy.language import Language
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -55,17 +53,6 @@ def real_text_records(half: str) -> list[dict]:
     texts = real_texts(labels, ROOT.parent / "shared" / "real-text")
     records = [{**label, "text": text} for label, text in zip(labels, texts, strict=True)]
     return records[0::2] if half == "dev" else records[1::2]
-
-
-def agencies_found(nlp: Language, text: str) -> list[str]:
-    """The agencies of a whole text, in order of first mention over its passages."""
-    from scr_miner.classify.agencies import agencies_in
-    from scr_miner.classify.model import passages_of
-
-    named: list[str] = []
-    for doc in nlp.pipe(passages_of(text)):
-        named += [a for a in agencies_in(doc) if a not in named]
-    return named
 
 
 def show(records: list[dict], found: list[list[str]], agency: str, count: int) -> None:
@@ -102,12 +89,13 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    from scr_miner.classify.agencies import agencies_of_text
     from scr_miner.classify.evaluate import agency_agreement
     from scr_miner.classify.nlp import make_nlp
 
     records = real_text_records(args.real_text) if args.real_text else development_records()
     nlp = make_nlp(str(ROOT / "models" / "themes.yml"))
-    found = [agencies_found(nlp, r["text"]) for r in records]
+    found = [agencies_of_text(nlp, r["text"]) for r in records]
     result = agency_agreement(records, found)
     if result is None:
         raise SystemExit("no development paragraph carries agencies: run corpus/gold/agencies.py")

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from scr_miner.classify import baselines
-from scr_miner.classify.agencies import agencies_in
+from scr_miner.classify.agencies import agencies_in, agencies_of_text
 from scr_miner.classify.evaluate import (
     agency_agreement,
     binarise,
@@ -619,12 +619,7 @@ def real_text_agencies(model_dir: Path, agencies_path: Path, text_dir: Path) -> 
         return None
     labels = read_real_labels(agencies_path)
     nlp = make_nlp(str(model_dir / "themes.yml"))
-    found = []
-    for text in real_texts(labels, text_dir):
-        named: list[str] = []
-        for doc in nlp.pipe(passages_of(text)):
-            named += [a for a in agencies_in(doc) if a not in named]
-        found.append(named)
+    found = [agencies_of_text(nlp, text) for text in real_texts(labels, text_dir)]
     return agency_agreement(labels, found)
 
 

@@ -149,6 +149,12 @@ class PatternForm:
     at_end: bool  # the form without its trailing context: valid only at the passage's end
 
 
+def with_typographic_apostrophes(phrases: set[str] | list[str]) -> set[str]:
+    """``phrases`` and their spellings with "’": reviews print "children’s services" with a
+    typographic apostrophe as often as with a straight one, and the tokenizer keeps them apart."""
+    return set(phrases) | {p.replace("'", "’") for p in phrases}
+
+
 def context_words(pattern: list[dict]) -> tuple[int, int]:
     """How many "!" (must-not-be-there) words a pattern has at its start and at its end."""
     before = sum(1 for _ in takewhile(lambda t: t.get("OP") == "!", pattern))
@@ -168,10 +174,7 @@ class AgencyMatcher:
         self.setting_names = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.setting_agency: dict[int, str] = {}
         for agency in vocabulary.agencies:
-            names = set(agency["names"]) | {agency["label"].lower()}
-            # Reviews print "children’s services" with a typographic apostrophe as often as
-            # with a straight one, and the tokenizer keeps them apart.
-            names |= {n.replace("'", "’") for n in names}
+            names = with_typographic_apostrophes(set(agency["names"]) | {agency["label"].lower()})
             # Matching is on the written form, so plurals are added (see PLURAL_HEADS).
             names |= {form for n in names if (form := plural(n))}
             self.matcher.add(agency["id"], [nlp.make_doc(n) for n in names])
@@ -179,8 +182,12 @@ class AgencyMatcher:
                 self._add_pattern(nlp, f"{agency['id']}/{number}", agency["id"], pattern)
             for number, setting in enumerate(agency.get("settings") or []):
                 key = f"{agency['id']}/setting/{number}"
-                self.setting_cues.add(key, [nlp.make_doc(c) for c in setting["when"]])
-                self.setting_names.add(key, [nlp.make_doc(n) for n in setting["names"]])
+                for matcher, phrases in (
+                    (self.setting_cues, setting["when"]),
+                    (self.setting_names, setting["names"]),
+                ):
+                    spellings = with_typographic_apostrophes(phrases)
+                    matcher.add(key, [nlp.make_doc(p) for p in spellings])
                 self.setting_agency[nlp.vocab.strings[key]] = agency["id"]
 
     def _add_pattern(self, nlp: Language, key: str, agency: str, pattern: list[dict]) -> None:
@@ -221,6 +228,8 @@ class AgencyMatcher:
         if not self.setting_agency:
             return []
         active = {key for key, _, _ in self.setting_cues(doc)}
+        if not active:  # most passages: no need to look for the settings' names
+            return []
         return [
             Span(doc, start, end, label=self.setting_agency[key])
             for key, start, end in self.setting_names(doc)
@@ -231,6 +240,8 @@ class AgencyMatcher:
 def in_setting(setting: list[Span], others: list[Span]) -> list[Span]:
     """``others`` with the words a setting reads taken over by it: a setting's name wins over
     a span it overlaps unless that span is longer ("the paediatric ward" stays a hospital)."""
+    if not setting:
+        return others
     kept = [
         span
         for span in setting
