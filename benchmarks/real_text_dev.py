@@ -13,6 +13,7 @@ trained (about 10 minutes on 2 cores) and the fast models are compared; with it,
 trained (about 45 minutes) and the accurate modes are compared too. Nothing in models/ changes.
 
 Usage: python benchmarks/real_text_dev.py EXTRA.jsonl [...] [--weight 1] [--transformer]
+       [--keep DIR]
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def main() -> None:
                         help="each extra passage's weight (a written passage is 1)")
     parser.add_argument("--transformer", action="store_true",
                         help="train the transformer too and compare the accurate modes")
+    parser.add_argument("--keep", type=Path,
+                        help="copy the variant's model folder here, to inspect it afterwards")
     args = parser.parse_args()
     from scr_miner.classify.card import read_real_labels, real_texts
     from scr_miner.classify.evaluate import binarise
@@ -98,6 +101,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         variant = Path(scratch) / "models"
         train_variant(variant, args.extra, args.weight, args.transformer)
+        if args.keep:
+            shutil.copytree(variant, args.keep, dirs_exist_ok=True)
         print(f"{'real-text half':24s} {'shipped micro/macro':>20s} {'variant micro/macro':>20s}")
         for name, accurate in modes:
             before = half_scores(gold, predicted(ROOT / "models", accurate, texts))
